@@ -1,0 +1,2 @@
+//! The chittyid command-line tool (being written).
+fn main() {}

@@ -1,0 +1,2 @@
+//! The local ChittyID service (being written).
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! Test support (being written).
+#![forbid(unsafe_code)]
