@@ -113,8 +113,17 @@ fn any_id() -> impl Strategy<Value = ChittyId> {
         0u8..=5,
     )
         .prop_map(|(version, region, jurisdiction, sequence, entity, year, month, trust)| {
-            ChittyId::new(IdParts { version, region, jurisdiction: &jurisdiction, sequence, entity, year, month, trust })
-                .unwrap()
+            ChittyId::new(IdParts {
+                version,
+                region,
+                jurisdiction: &jurisdiction,
+                sequence,
+                entity,
+                year,
+                month,
+                trust,
+            })
+            .unwrap()
         })
 }
 

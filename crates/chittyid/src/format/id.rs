@@ -126,7 +126,12 @@ impl ChittyId {
     }
 
     /// Builds the fallback ID a service issues for `reason` (`03-0-ERR-<code>-<T>-<YYMM>-0-<XX>`).
-    pub fn fallback(reason: FallbackReason, entity: EntityType, year: u8, month: u8) -> Result<ChittyId, ComponentError> {
+    pub fn fallback(
+        reason: FallbackReason,
+        entity: EntityType,
+        year: u8,
+        month: u8,
+    ) -> Result<ChittyId, ComponentError> {
         ChittyId::new(IdParts {
             version: CURRENT_VERSION,
             region: 0,
@@ -147,7 +152,8 @@ impl ChittyId {
     pub fn parse(input: &str) -> Result<ChittyId, ParseError> {
         let fields: Vec<&str> = input.split('-').collect();
         if fields.len() != 8 {
-            let reason = format!("expected 8 hyphen-separated fields (VV-G-LLL-SSSS-T-YYMM-C-XX), found {}", fields.len());
+            let reason =
+                format!("expected 8 hyphen-separated fields (VV-G-LLL-SSSS-T-YYMM-C-XX), found {}", fields.len());
             return Err(ParseError::new(input, Field::Layout, reason));
         }
         let digits = |index: usize, field: Field, width: usize| -> Result<u16, ParseError> {
