@@ -4,14 +4,18 @@
 //! - [`wire`]: the request and reply bodies of the protocol, shared with the local service.
 //! - [`Token`]: the bearer token, redacted from every `Debug` output.
 //! - [`ServiceUrl`]: the service's base URL, with plain `http://` kept to loopback.
+//! - [`resilience`]: circuit breaker, retry budget and validation cache, on tokio's clock.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub, rust_2018_idioms)]
 
+pub mod backoff;
 mod endpoint;
 pub mod format;
+pub mod resilience;
 mod token;
 pub mod wire;
 
+pub use backoff::{Backoff, BackoffError};
 pub use endpoint::{DEFAULT_SERVICE_URL, SERVICE_URL_ENV, ServiceUrl, UrlError};
 pub use token::Token;

@@ -1,0 +1,17 @@
+//! Resilience layers that the client composes around each call: a circuit breaker, a retry budget and a
+//! validation cache, all on tokio's clock.
+//!
+//! Each layer is usable on its own and holds no I/O: the caller reports outcomes and asks for permission, so each
+//! layer is tested alone on the paused clock.
+
+mod breaker;
+mod budget;
+mod cache;
+mod window;
+
+pub use breaker::{
+    BreakerConfig, BreakerConfigError, BreakerState, BreakerStats, BreakerTransition, CircuitBreaker, Outcome, Permit,
+    Rejected,
+};
+pub use budget::{BudgetConfig, BudgetStats, RetryBudget};
+pub use cache::{CacheConfig, CacheStats, TtlCache};
