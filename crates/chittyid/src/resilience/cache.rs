@@ -26,7 +26,7 @@ impl Default for CacheConfig {
 }
 
 impl CacheConfig {
-    /// Sets the most entries kept; the least recently used goes first. Default is 10,000.
+    /// Sets the maximum number of entries; the least recently used goes first. Default is 10,000.
     pub fn capacity(mut self, capacity: NonZeroUsize) -> Self {
         self.capacity = capacity;
         self
@@ -53,7 +53,7 @@ pub struct CacheStats {
     pub expirations: u64,
     /// Entries held now, expired ones included until they are looked up or pushed out.
     pub size: usize,
-    /// The most entries kept.
+    /// The maximum number of entries.
     pub capacity: usize,
     /// `hits / (hits + misses)`, or 0 before the first lookup.
     pub hit_rate: f64,

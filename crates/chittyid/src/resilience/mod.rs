@@ -1,7 +1,7 @@
 //! Resilience layers that the client composes around each call: a circuit breaker, a retry budget and a
 //! validation cache, all on tokio's clock.
 //!
-//! Each layer is usable on its own and holds no I/O: the caller reports outcomes and asks for permission, so each
+//! Each layer is usable on its own and does no I/O. The caller requests a permit and reports the outcome, so each
 //! layer is tested alone on the paused clock.
 
 mod breaker;

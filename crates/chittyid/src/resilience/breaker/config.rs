@@ -5,8 +5,8 @@ use std::time::Duration;
 /// Settings of a [`CircuitBreaker`](super::CircuitBreaker).
 ///
 /// The defaults open the circuit when at least half of the calls of the last 10 s failed (once 10 calls were
-/// seen), or after 5 failures in a row; keep it open for 5 s, doubling with every opening that follows a failed
-/// trial, up to 60 s; and let 3 trial calls through while half-open, closing when all 3 succeed.
+/// seen), or after 5 failures in a row. The circuit then stays open for 5 s, twice as long after each failed trial,
+/// up to 60 s. While half-open it admits 3 trial calls and closes when all 3 succeed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BreakerConfig {
     pub(crate) failure_rate_threshold: f64,

@@ -3,7 +3,7 @@
 //!
 //! Without a breaker, every caller waits out its own timeout against a dead service (5–10 s each) and the service,
 //! when it returns, meets every queued call at once. The breaker opens when the failure rate over a sliding window
-//! reaches a threshold (once the window holds a minimum number of calls) or after a run of consecutive failures.
+//! reaches a threshold (once the window contains a minimum number of calls) or after a run of consecutive failures.
 //! While open, calls are rejected in microseconds with the time until the next trial. When the open time ends, the
 //! breaker is half-open: it admits at most [`BreakerConfig::half_open_permits`] trial calls, however many arrive at
 //! once, and rejects the rest. If every trial succeeds it closes; one failed trial reopens it for twice as long as

@@ -97,7 +97,7 @@ async fn successful_trials_close_the_circuit() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn failed_trial_reopens_for_longer_up_to_the_cap() {
+async fn failed_trial_doubles_open_time() {
     let config = BreakerConfig::default()
         .consecutive_failures(1)
         .open_duration(Duration::from_secs(5))
@@ -137,7 +137,7 @@ async fn dropped_trial_permit_frees_its_slot() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn late_outcome_from_closed_state_does_not_sway_trials() {
+async fn stale_permit_ignored_when_half_open() {
     let breaker = breaker(BreakerConfig::default().consecutive_failures(1).half_open_permits(1));
     let early = breaker.try_acquire().unwrap();
     fail_times(&breaker, 1);
