@@ -1,4 +1,4 @@
-//! Resilience layers that the client composes around each call: a circuit breaker, a retry budget and a
+//! Resilience layers that the client composes around each call: retries with a budget, a circuit breaker and a
 //! validation cache, all on tokio's clock.
 //!
 //! Each layer is usable on its own and does no I/O. The caller requests a permit and reports the outcome, so each
@@ -7,6 +7,7 @@
 mod breaker;
 mod budget;
 mod cache;
+mod retry;
 mod window;
 
 pub use breaker::{
@@ -15,3 +16,4 @@ pub use breaker::{
 };
 pub use budget::{BudgetConfig, BudgetStats, RetryBudget};
 pub use cache::{CacheConfig, CacheStats, TtlCache};
+pub use retry::{RetryOutcome, RetryPolicy, Retryable, retry};
