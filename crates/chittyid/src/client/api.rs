@@ -150,7 +150,7 @@ impl Client {
     /// Asks the service whether `id` is a valid ChittyID (`POST /api/validate`).
     ///
     /// The text is sent as given, without local checks, so the service's verdict is what comes back. Posting a
-    /// fallback ID asks the service to replace it; the replacement, if any, is in [`Validation::replaced_by`].
+    /// fallback ID requests its replacement, which is in [`Validation::replaced_by`] when the service minted one.
     ///
     /// # Errors
     ///

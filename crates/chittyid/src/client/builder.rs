@@ -136,9 +136,9 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// Returns a configuration error when the base URL is invalid (including plain `http://` to a host that is not
-    /// loopback, from `CHITTYID_SERVICE_URL`), a timeout or the size limit is zero, a root certificate is not PEM,
-    /// or the HTTP client cannot be created.
+    /// Returns a configuration error when the base URL is invalid, such as plain `http://` to a host that is not
+    /// loopback in `CHITTYID_SERVICE_URL`. The same holds when a timeout or the size limit is zero, when a root
+    /// certificate is not PEM, and when the HTTP client cannot be created.
     pub fn build(self) -> Result<Client, Error> {
         let base_url = self.base_url.map_err(|error| {
             Error::config(Operation::Build, None, "invalid base URL (CHITTYID_SERVICE_URL)").with_source(error)
@@ -161,9 +161,13 @@ impl ClientBuilder {
                     .user_agent(concat!("chittyid-rs/", env!("CARGO_PKG_VERSION")));
                 let mut certificates = Vec::new();
                 for pem in &self.root_certificates {
-                    let certificate = reqwest::Certificate::from_pem(pem)
+                    // Parsed as a bundle because a single-certificate parse defers every check to the first use.
+                    let parsed = reqwest::Certificate::from_pem_bundle(pem)
                         .map_err(|error| fail("invalid PEM root certificate").with_source(error))?;
-                    certificates.push(certificate);
+                    if parsed.is_empty() {
+                        return Err(fail("root certificate has no PEM CERTIFICATE block"));
+                    }
+                    certificates.extend(parsed);
                 }
                 if !certificates.is_empty() {
                     builder = builder.tls_certs_merge(certificates);

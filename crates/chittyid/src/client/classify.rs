@@ -25,7 +25,7 @@ pub(crate) fn classify(error: &reqwest::Error, timeout: Duration) -> ErrorKind {
     ErrorKind::Transport
 }
 
-/// Tells whether the chain holds hyper's "incomplete message" or an I/O error that means the peer went away.
+/// Tells whether the chain contains hyper's "incomplete message" or an I/O error that means the peer went away.
 fn closed_before_reply(error: &reqwest::Error) -> bool {
     let mut next: Option<&(dyn StdError + 'static)> = Some(error);
     while let Some(current) = next {

@@ -41,14 +41,14 @@ impl fmt::Display for Operation {
     }
 }
 
-/// What went wrong, with the data that belongs to that kind of failure.
+/// The kind of failure, with the data that belongs to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The configuration or the request is invalid, so nothing was sent: a bad URL, a missing token, a field out of
     /// range.
     Config {
-        /// What is wrong and how to fix it.
+        /// The problem and how to fix it.
         reason: String,
     },
     /// The TCP or TLS connection could not be established.
@@ -91,7 +91,7 @@ pub enum ErrorKind {
     },
     /// The reply is not JSON, has the wrong content type, or lacks a required field.
     Decode {
-        /// What is wrong with the reply.
+        /// The problem with the reply.
         reason: String,
     },
     /// The service returned an ID that fails local validation; the cause is the [`ParseError`].
@@ -201,14 +201,19 @@ impl Error {
     }
 
     /// Tells whether the same request may succeed if sent again: connect failures, timeouts, connections closed
-    /// before the reply, and the statuses 429, 502, 503 and 504.
+    /// before the reply, and the statuses 429, 502, 503 and 504. For a mint or batch mint, 409 counts too, because
+    /// a service that honours `Idempotency-Key` returns it while the first request with the same key still runs.
     ///
     /// A mint retried after a timeout or a closed connection may already have been applied, so a retry must resend
     /// the same [`Mint`](super::Mint), which carries the same idempotency key.
     pub fn is_retryable(&self) -> bool {
         match &self.inner.kind {
             ErrorKind::Connect | ErrorKind::Timeout { .. } | ErrorKind::ConnectionClosed => true,
-            ErrorKind::Status { status, .. } => matches!(status.as_u16(), 429 | 502 | 503 | 504),
+            ErrorKind::Status { status, .. } => match status.as_u16() {
+                429 | 502 | 503 | 504 => true,
+                409 => matches!(self.inner.operation, Operation::Mint | Operation::BatchMint),
+                _ => false,
+            },
             _ => false,
         }
     }
@@ -256,7 +261,7 @@ impl StdError for Error {
     }
 }
 
-/// Why one entry of a batch mint produced no final ID, while the batch as a whole succeeded.
+/// The failure of one entry of a batch mint that succeeded as a whole.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EntryError {
@@ -271,7 +276,7 @@ pub enum EntryError {
     InvalidId {
         /// The returned text, truncated to 64 characters.
         raw: String,
-        /// Why it fails.
+        /// The parse failure.
         #[source]
         source: ParseError,
     },

@@ -3,7 +3,7 @@
 use crate::format::{EntityType, MAX_TRUST};
 use crate::wire::{BatchEntry, MintQuery, MintRequest};
 
-/// The longest idempotency key the client sends, in bytes.
+/// The maximum length of an idempotency key, in bytes.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 
 /// A request to mint one ChittyID.
@@ -100,8 +100,8 @@ impl Mint {
         if let Some(jurisdiction) = &self.jurisdiction
             && (jurisdiction.len() != 3 || !jurisdiction.bytes().all(|byte| byte.is_ascii_alphabetic()))
         {
-            let shown: String = jurisdiction.chars().take(16).collect();
-            return Err(format!("invalid jurisdiction {shown:?}: expected 3 letters (ISO 3166-1 alpha-3)"));
+            let truncated: String = jurisdiction.chars().take(16).collect();
+            return Err(format!("invalid jurisdiction {truncated:?}: expected 3 letters (ISO 3166-1 alpha-3)"));
         }
         if let Some(trust) = self.trust
             && trust > MAX_TRUST

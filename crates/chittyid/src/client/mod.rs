@@ -4,9 +4,9 @@
 //!
 //! The ChittyID service reports failures with status 200 (`{"success":false,"error":…}`), so the client checks
 //! `success` and the presence of `chittyId` rather than the status alone. While its upstream mint is down, the
-//! service still answers 200 with a provisional fallback ID (`03-0-ERR-…`); the client never hands such an ID out as
-//! final: [`Client::mint`] returns it inside an [`ErrorKind::Provisional`] error, and [`Client::mint_outcome`] as
-//! [`MintOutcome::Provisional`]. Every returned ID is parsed locally, check value included, before a caller sees it.
+//! service still replies 200, with a provisional fallback ID (`03-0-ERR-…`). The client never hands such an ID out
+//! as final: [`Client::mint`] returns it inside an [`ErrorKind::Provisional`] error, and [`Client::mint_outcome`]
+//! returns it as [`MintOutcome::Provisional`]. Every returned ID is parsed locally, check value included, before a caller sees it.
 //!
 //! The hosted service has no idempotency of its own, so a mint retried after a lost reply can create a second ID.
 //! Every mint therefore sends an `Idempotency-Key` header, fixed when the [`Mint`] value is created, which the local
@@ -20,18 +20,17 @@
 //! # Examples
 //!
 //! ```no_run
-//! use chittyid::{Client, Mint};
+//! use chittyid::{ClientBuilder, Mint};
 //! use chittyid::format::EntityType;
 //!
 //! # async fn run() -> Result<(), chittyid::client::Error> {
 //! // The URL comes from CHITTYID_SERVICE_URL and the token from CHITTY_ID_TOKEN.
-//! let client = chittyid::ClientBuilder::from_env().build()?;
+//! let client = ClientBuilder::from_env().build()?;
 //! let id = client.mint(&Mint::new(EntityType::Person).jurisdiction("GBR").region(3)).await?;
 //! println!("minted {id}");
 //!
 //! let verdict = client.validate(&id.to_string()).await?;
 //! assert!(verdict.valid);
-//! # let _ = Client::builder();
 //! # Ok(())
 //! # }
 //! ```

@@ -1,4 +1,4 @@
-//! What the client's operations return, and how each decoded reply becomes one of these values.
+//! The values the client's operations return, and the conversion of each decoded reply into them.
 //!
 //! Every ID the service returns is parsed locally before it is handed out, and fallback IDs are kept apart from
 //! final ones, because the service reports both with status 200.
@@ -48,7 +48,7 @@ impl MintOutcome {
 pub struct Validation {
     /// Whether the service considers the ID valid.
     pub valid: bool,
-    /// Why the ID is invalid, as the service put it.
+    /// The service's reason for judging the ID invalid.
     pub reason: Option<String>,
     /// The ID's fields, when the service returned them.
     pub components: Option<Components>,
@@ -126,8 +126,8 @@ pub(crate) fn batch_results(
     Ok(results.collect())
 }
 
-/// Interprets a validation reply. A `valid` field is believed whatever `success` says, because services differ in
-/// how they report an invalid ID.
+/// Interprets a validation reply. The `valid` field decides, whatever `success` contains, because services differ
+/// in how they report an invalid ID.
 pub(crate) fn validation(operation: Operation, url: &Url, reply: ValidateReply) -> Result<Validation, Error> {
     let fail = |kind| Error::new(operation, Some(url.clone()), kind);
     let replaced_by = match (reply.replaced, &reply.new_id) {
