@@ -4,6 +4,8 @@
 //! - [`wire`]: the request and reply bodies of the protocol, shared with the local service.
 //! - [`Token`]: the bearer token, redacted from every `Debug` output.
 //! - [`ServiceUrl`]: the service's base URL, with plain `http://` kept to loopback.
+//! - [`connection`]: the self-healing connection manager: health monitoring, reconnects, state and events.
+//! - [`Backoff`]: the seedable, jittered reconnect backoff.
 //! - [`client`]: the HTTP client: mint, batch mint, validate, reconcile and health, with typed errors.
 //! - [`resilience`]: circuit breaker, retry budget and validation cache, on tokio's clock.
 
@@ -12,6 +14,7 @@
 
 pub mod backoff;
 pub mod client;
+pub mod connection;
 mod endpoint;
 pub mod format;
 pub mod resilience;
