@@ -1,0 +1,141 @@
+//! The accept loop: one task per connection, all in one `JoinSet`, so that a kill can drop every connection at once.
+//!
+//! # Why not `axum::serve`
+//!
+//! `axum::serve` with graceful shutdown waits for open connections, and a `/health/stream` client holds one open for
+//! as long as it likes. A kill must behave like a crashed process: every connection closes at once, also idle and
+//! streaming ones, and the store is released right after. Owning the connection tasks makes that an `abort_all`.
+
+use std::time::Duration;
+
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
+
+use crate::error::error_chain;
+use crate::router::router;
+use crate::state::AppState;
+
+/// How long a graceful shutdown waits for in-flight requests before it drops the remaining connections.
+pub(crate) const GRACEFUL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often expired idempotency records are purged while the server runs.
+const PURGE_INTERVAL: Duration = Duration::from_secs(60 * 60);
+
+/// How long the loop pauses after a failed accept (for example, out of file descriptors).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// A handle on the connection a request arrived on; handlers find it in the request extensions.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnectionControl(CancellationToken);
+
+impl ConnectionControl {
+    /// Closes the connection at once, without a reply to the request in flight.
+    pub(crate) fn close(&self) {
+        self.0.cancel();
+    }
+}
+
+/// How the loop was asked to stop.
+#[derive(Debug, Clone)]
+pub(crate) struct StopSignals {
+    /// Stop accepting, let in-flight requests finish (up to [`GRACEFUL_TIMEOUT`]), then close the store.
+    pub(crate) graceful: CancellationToken,
+    /// Stop accepting and drop every connection at once, then close the store.
+    pub(crate) kill: CancellationToken,
+}
+
+/// Serves `listener` until a stop signal, then closes the store. Returns once the store is released.
+pub(crate) async fn serve(listener: TcpListener, state: AppState, stop: StopSignals) {
+    let app = router(state.clone());
+    let mut connections = JoinSet::new();
+    let purge = tokio::spawn(purge_periodically(state.clone()));
+
+    loop {
+        tokio::select! {
+            biased;
+            () = stop.kill.cancelled() => break,
+            () = stop.graceful.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    connections.spawn(serve_connection(stream, app.clone(), stop.graceful.clone()));
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, "failed to accept a connection");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+
+    if !stop.kill.is_cancelled() {
+        // End health streams and held requests, so that only real work is left to finish.
+        state.closing().cancel();
+        let drain = async { while connections.join_next().await.is_some() {} };
+        tokio::select! {
+            () = drain => {}
+            () = tokio::time::sleep(GRACEFUL_TIMEOUT) => {
+                tracing::warn!(open = connections.len(), "graceful shutdown timed out; dropping the open connections");
+            }
+            () = stop.kill.cancelled() => {}
+        }
+    }
+    connections.abort_all();
+    while connections.join_next().await.is_some() {}
+    purge.abort();
+    state.close().await;
+}
+
+/// Serves one connection until it ends, is closed by a handler, or the server stops.
+async fn serve_connection(stream: TcpStream, app: Router, graceful: CancellationToken) {
+    // Small replies should leave at once; the service answers one request per round trip.
+    let _ = stream.set_nodelay(true);
+    let control = ConnectionControl(CancellationToken::new());
+    let closed = control.0.clone();
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        request.extensions_mut().insert(control.clone());
+        app.clone().oneshot(request)
+    });
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+
+    tokio::select! {
+        result = connection.as_mut() => log_end(result),
+        () = closed.cancelled() => {}
+        () = graceful.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            tokio::select! {
+                result = connection.as_mut() => log_end(result),
+                () = closed.cancelled() => {}
+            }
+        }
+    }
+}
+
+fn log_end(result: Result<(), Box<dyn std::error::Error + Send + Sync>>) {
+    if let Err(error) = result {
+        tracing::debug!(error = %error_chain(error.as_ref()), "connection ended with an error");
+    }
+}
+
+async fn purge_periodically(state: AppState) {
+    let mut interval = tokio::time::interval(PURGE_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick fires at once; the store purged on open already.
+    interval.tick().await;
+    loop {
+        interval.tick().await;
+        // A failure was logged by the writer; a closed store means the server is stopping.
+        if let Ok(purged) = state.store().purge().await {
+            tracing::debug!(purged, "purged expired idempotency records");
+        }
+    }
+}

@@ -1,0 +1,326 @@
+//! Group commit: one thread owns the store, takes every pending mint job and commits them in one transaction.
+//!
+//! # Why
+//!
+//! A durable commit waits for fsync, which takes milliseconds. Committing each mint alone would cap the service at
+//! a few hundred mints per second; committing whatever queued up during the previous fsync costs one fsync per
+//! group instead. A job is answered only after its group's commit returned, so no reply ever carries a sequence
+//! number that a crash could hand out again.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use chittyid::format::{CURRENT_VERSION, ChittyId, EntityType, IdParts};
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::{IDEMPOTENCY_RETENTION_SECS, IdempotencyRecord, MintStore, MintTransaction, SequenceKey, StoreError};
+use crate::error::error_chain;
+
+/// How many jobs one transaction takes at most, so that a flood of requests still gets answered in slices.
+const MAX_GROUP_JOBS: usize = 512;
+/// How many jobs may wait for the writer before senders wait too.
+const QUEUE_CAPACITY: usize = 4096;
+
+/// One ID to mint; its fields were validated by the route.
+#[derive(Debug, Clone)]
+pub(crate) struct MintSpec {
+    pub(crate) region: u8,
+    pub(crate) jurisdiction: String,
+    pub(crate) entity: EntityType,
+    pub(crate) trust: u8,
+}
+
+/// Why one ID of a job was not minted.
+#[derive(Debug, Clone)]
+pub(crate) enum MintRefusal {
+    /// Every sequence number of the key is spent.
+    SequenceExhausted { key: SequenceKey },
+    /// The parts did not form an ID; the message says which part.
+    Invalid(String),
+}
+
+/// The outcome of one [`MintSpec`].
+pub(crate) type MintResult = Result<ChittyId, MintRefusal>;
+
+/// A reply body with its HTTP status, as sent and as stored for replays.
+#[derive(Debug, Clone)]
+pub(crate) struct Rendered {
+    pub(crate) status: u16,
+    pub(crate) body: Bytes,
+}
+
+/// Builds the reply of a job from its results and the time of minting.
+pub(crate) type Render = Box<dyn FnOnce(&[MintResult], OffsetDateTime) -> Rendered + Send>;
+
+/// The idempotency key of a job and the fingerprint of its request.
+#[derive(Debug, Clone)]
+pub(crate) struct IdempotencyClaim {
+    pub(crate) key: String,
+    pub(crate) fingerprint: [u8; 32],
+}
+
+/// A request to mint one or more IDs and store the reply in the same transaction.
+pub(crate) struct MintJob {
+    pub(crate) specs: Vec<MintSpec>,
+    pub(crate) idempotency: Option<IdempotencyClaim>,
+    pub(crate) render: Render,
+}
+
+/// What happened to a job.
+#[derive(Debug)]
+pub(crate) enum MintOutcome {
+    /// The job minted (or was refused with nothing minted); this is its reply.
+    Minted(Rendered),
+    /// A stored reply with the same key and fingerprint.
+    Replayed(Rendered),
+    /// The key is stored with a different fingerprint.
+    KeyReused,
+}
+
+/// Why the writer did not process a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum WriteError {
+    /// The store is closed because the server is shutting down.
+    #[error("the store is closed")]
+    Closed,
+    /// The transaction failed; the writer logged the cause.
+    #[error("the store failed to commit")]
+    Failed,
+}
+
+enum Command {
+    Mint(MintJob, oneshot::Sender<Result<MintOutcome, WriteError>>),
+    Purge(oneshot::Sender<Result<u64, WriteError>>),
+    Close,
+}
+
+/// The async side of the writer thread. Clones share the thread.
+#[derive(Debug, Clone)]
+pub(crate) struct StoreHandle {
+    commands: mpsc::Sender<Command>,
+    minted: Arc<AtomicU64>,
+    closed: watch::Receiver<bool>,
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Command::Mint(..) => "Mint",
+            Command::Purge(..) => "Purge",
+            Command::Close => "Close",
+        })
+    }
+}
+
+impl StoreHandle {
+    /// Purges expired idempotency records, then starts the writer thread that owns `store`.
+    pub(crate) fn spawn(mut store: Box<dyn MintStore>) -> Result<StoreHandle, StoreError> {
+        let minted = Arc::new(AtomicU64::new(store.minted()?));
+        let purged = store.purge_idempotency(expiry_cutoff(OffsetDateTime::now_utc()))?;
+        tracing::debug!(purged, "purged expired idempotency records");
+
+        let (commands, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let (closed_sender, closed) = watch::channel(false);
+        let thread_minted = Arc::clone(&minted);
+        std::thread::Builder::new()
+            .name("chittyid-store".into())
+            .spawn(move || run(store, receiver, &thread_minted, closed_sender))
+            .map_err(StoreError::Thread)?;
+        Ok(StoreHandle { commands, minted, closed })
+    }
+
+    /// Runs a job and returns its outcome once its transaction is durable.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future does not withdraw a job already queued: it may still commit.
+    pub(crate) async fn mint(&self, job: MintJob) -> Result<MintOutcome, WriteError> {
+        let (reply, outcome) = oneshot::channel();
+        self.commands.send(Command::Mint(job, reply)).await.map_err(|_| WriteError::Closed)?;
+        outcome.await.map_err(|_| WriteError::Closed)?
+    }
+
+    /// Deletes expired idempotency records and returns how many were deleted.
+    pub(crate) async fn purge(&self) -> Result<u64, WriteError> {
+        let (reply, outcome) = oneshot::channel();
+        self.commands.send(Command::Purge(reply)).await.map_err(|_| WriteError::Closed)?;
+        outcome.await.map_err(|_| WriteError::Closed)?
+    }
+
+    /// Returns the durable total of IDs minted, as of the last commit.
+    pub(crate) fn minted(&self) -> u64 {
+        self.minted.load(Ordering::Relaxed)
+    }
+
+    /// Stops the writer after the jobs queued before this call and waits until the store is released.
+    ///
+    /// Jobs queued after this call fail with [`WriteError::Closed`]. Calling it again returns at once.
+    pub(crate) async fn close(&self) {
+        // A failed send means the thread already stopped; waiting below then returns at once.
+        let _ = self.commands.send(Command::Close).await;
+        let mut closed = self.closed.clone();
+        // An error means the thread ended without a signal, which also means the store is released.
+        let _ = closed.wait_for(|closed| *closed).await;
+    }
+}
+
+/// The creation time (Unix seconds) before which idempotency records are expired.
+fn expiry_cutoff(now: OffsetDateTime) -> u64 {
+    unix_seconds(now).saturating_sub(IDEMPOTENCY_RETENTION_SECS)
+}
+
+fn unix_seconds(now: OffsetDateTime) -> u64 {
+    u64::try_from(now.unix_timestamp()).unwrap_or(0)
+}
+
+/// The writer thread's loop: take a group of commands, commit its mints, answer them; stop on `Close` or when every
+/// handle is gone.
+fn run(
+    mut store: Box<dyn MintStore>,
+    mut commands: mpsc::Receiver<Command>,
+    minted: &AtomicU64,
+    closed: watch::Sender<bool>,
+) {
+    let mut closing = false;
+    while !closing {
+        let Some(first) = commands.blocking_recv() else { break };
+        let mut group = Vec::new();
+        let mut next = Some(first);
+        while let Some(command) = next.take() {
+            match command {
+                Command::Mint(job, reply) => group.push((job, reply)),
+                Command::Purge(reply) => {
+                    let _ = reply.send(purge(store.as_mut()));
+                }
+                Command::Close => {
+                    closing = true;
+                    break;
+                }
+            }
+            if group.len() < MAX_GROUP_JOBS {
+                next = commands.try_recv().ok();
+            }
+        }
+        if !group.is_empty() {
+            commit_group(store.as_mut(), group, minted);
+        }
+    }
+    drop(store);
+    closed.send_replace(true);
+    tracing::debug!("store closed");
+}
+
+fn purge(store: &mut dyn MintStore) -> Result<u64, WriteError> {
+    store.purge_idempotency(expiry_cutoff(OffsetDateTime::now_utc())).map_err(|error| {
+        tracing::error!(error = %error_chain(&error), "failed to purge expired idempotency records");
+        WriteError::Failed
+    })
+}
+
+type Reply = oneshot::Sender<Result<MintOutcome, WriteError>>;
+
+fn commit_group(store: &mut dyn MintStore, group: Vec<(MintJob, Reply)>, minted: &AtomicU64) {
+    let (jobs, replies): (Vec<MintJob>, Vec<Reply>) = group.into_iter().unzip();
+    let jobs_in_group = jobs.len();
+    match apply_group(store, jobs, OffsetDateTime::now_utc()) {
+        Ok((outcomes, count)) => {
+            minted.fetch_add(count, Ordering::Relaxed);
+            tracing::trace!(jobs = jobs_in_group, minted = count, "committed mint group");
+            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                // The requester may have gone away; its IDs are committed all the same.
+                let _ = reply.send(Ok(outcome));
+            }
+        }
+        Err(error) => {
+            tracing::error!(error = %error_chain(&error), jobs = jobs_in_group, "failed to commit mint group");
+            for reply in replies {
+                let _ = reply.send(Err(WriteError::Failed));
+            }
+        }
+    }
+}
+
+/// Runs every job in one transaction and commits it; returns each job's outcome and the number of IDs minted.
+fn apply_group(
+    store: &mut dyn MintStore,
+    jobs: Vec<MintJob>,
+    now: OffsetDateTime,
+) -> Result<(Vec<MintOutcome>, u64), StoreError> {
+    let mut transaction = store.begin()?;
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    let mut total = 0;
+    for job in jobs {
+        let (outcome, count) = apply_job(transaction.as_mut(), job, now)?;
+        outcomes.push(outcome);
+        total += count;
+    }
+    transaction.add_minted(total)?;
+    transaction.commit()?;
+    Ok((outcomes, total))
+}
+
+fn apply_job(
+    transaction: &mut dyn MintTransaction,
+    job: MintJob,
+    now: OffsetDateTime,
+) -> Result<(MintOutcome, u64), StoreError> {
+    let now_unix = unix_seconds(now);
+    if let Some(claim) = &job.idempotency {
+        let stored = transaction.idempotency_record(&claim.key)?;
+        match stored {
+            Some(record) if record.is_expired(now_unix, IDEMPOTENCY_RETENTION_SECS) => {}
+            Some(record) if record.fingerprint == claim.fingerprint => {
+                let replay = Rendered { status: record.status, body: record.body };
+                return Ok((MintOutcome::Replayed(replay), 0));
+            }
+            Some(_) => return Ok((MintOutcome::KeyReused, 0)),
+            None => {}
+        }
+    }
+
+    let year = u8::try_from(now.year().rem_euclid(100)).unwrap_or(0);
+    let month = u8::from(now.month());
+    let mut results = Vec::with_capacity(job.specs.len());
+    for spec in &job.specs {
+        results.push(mint_one(transaction, spec, year, month)?);
+    }
+    let count = results.iter().filter(|result| result.is_ok()).count() as u64;
+    let rendered = (job.render)(&results, now);
+
+    // A reply that minted nothing (every entry refused) is not stored: sending the request again may succeed.
+    if let (Some(claim), true) = (&job.idempotency, count > 0) {
+        let record = IdempotencyRecord {
+            fingerprint: claim.fingerprint,
+            created_unix: now_unix,
+            status: rendered.status,
+            body: rendered.body.clone(),
+        };
+        transaction.put_idempotency_record(&claim.key, &record)?;
+    }
+    Ok((MintOutcome::Minted(rendered), count))
+}
+
+fn mint_one(
+    transaction: &mut dyn MintTransaction,
+    spec: &MintSpec,
+    year: u8,
+    month: u8,
+) -> Result<MintResult, StoreError> {
+    let key = SequenceKey::new(spec.region, &spec.jurisdiction, spec.entity, year, month);
+    let Some(sequence) = transaction.next_sequence(&key)? else {
+        return Ok(Err(MintRefusal::SequenceExhausted { key }));
+    };
+    let parts = IdParts {
+        version: CURRENT_VERSION,
+        region: spec.region,
+        jurisdiction: &spec.jurisdiction,
+        sequence,
+        entity: spec.entity,
+        year,
+        month,
+        trust: spec.trust,
+    };
+    Ok(ChittyId::new(parts).map_err(|error| MintRefusal::Invalid(error.to_string())))
+}
