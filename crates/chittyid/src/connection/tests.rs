@@ -53,7 +53,7 @@ impl ScriptedProbe {
         ScriptedProbe(Arc::new(Script {
             service: Mutex::new(service),
             stream: Mutex::new(Stream::Open),
-            check_duration: Mutex::new(Duration::from_millis(10)),
+            check_duration: Mutex::new(Duration::ZERO),
             checks: AtomicUsize::new(0),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
@@ -184,4 +184,16 @@ fn reconnect_delays(kinds: &[EventKind]) -> Vec<(u32, Duration)> {
 
 fn alive_tasks() -> usize {
     tokio::runtime::Handle::current().metrics().num_alive_tasks()
+}
+
+/// Moves the paused clock forward in 100 ms steps, letting the manager run after each, so that timers armed along
+/// the way fire in order. A single `advance` would jump past them.
+async fn run_for(duration: Duration) {
+    let step = Duration::from_millis(100);
+    let mut elapsed = Duration::ZERO;
+    while elapsed < duration {
+        advance(step).await;
+        settle().await;
+        elapsed += step;
+    }
 }

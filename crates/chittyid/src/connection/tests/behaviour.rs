@@ -15,7 +15,7 @@ async fn failure_schedules_a_reconnect() {
     advance(Duration::from_millis(999)).await;
     settle().await;
     assert_eq!(probe.checks(), 1, "the attempt waits for its delay");
-    advance(Duration::from_millis(11)).await;
+    advance(Duration::from_millis(1)).await;
     settle().await;
     assert_eq!(probe.checks(), 2);
 }
@@ -27,8 +27,7 @@ async fn reconnect_delays_grow_exponentially() {
     let mut events = manager.events();
 
     assert!(manager.connect().await.is_err());
-    advance(Duration::from_secs(40)).await;
-    settle().await;
+    run_for(Duration::from_secs(40)).await;
 
     let expected =
         [(1, 1), (2, 2), (3, 4), (4, 8), (5, 16)].map(|(attempt, secs)| (attempt, Duration::from_secs(secs)));
@@ -66,8 +65,7 @@ async fn attempts_reset_after_success() {
     let probe = ScriptedProbe::new(Service::Down);
     let manager = builder(&probe).backoff(plain_backoff()).build().unwrap();
     assert!(manager.connect().await.is_err());
-    advance(Duration::from_millis(3_100)).await;
-    settle().await;
+    run_for(Duration::from_millis(3_100)).await;
     assert_eq!(manager.stats().reconnect_attempts, 2);
 
     probe.set_service(Service::Healthy);

@@ -49,6 +49,7 @@ async fn connect_when_connected_returns_at_once() {
 #[tokio::test(start_paused = true)]
 async fn concurrent_failed_connects_agree() {
     let probe = ScriptedProbe::new(Service::Down);
+    probe.set_check_duration(Duration::from_millis(100));
     let manager = builder(&probe).build().unwrap();
 
     let (first, second) = tokio::join!(manager.connect(), manager.connect());
@@ -61,6 +62,7 @@ async fn concurrent_failed_connects_agree() {
 #[tokio::test(start_paused = true)]
 async fn concurrent_successful_connects_agree() {
     let probe = ScriptedProbe::new(Service::Healthy);
+    probe.set_check_duration(Duration::from_millis(100));
     let manager = builder(&probe).build().unwrap();
     let clone = manager.clone();
 
