@@ -123,7 +123,7 @@ async fn declared_length_over_limit_is_too_large() {
 
 #[tokio::test(start_paused = true)]
 async fn silent_service_times_out() {
-    let router = Router::new().route("/mint", post(|| std::future::pending::<String>()));
+    let router = Router::new().route("/mint", post(std::future::pending::<String>));
     let address = serve(router).await;
     let timeout = Duration::from_secs(3);
     let client =
