@@ -287,3 +287,32 @@ pub enum EntryError {
         id: ChittyId,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync_static<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn error_crosses_tasks() {
+        // Compiles only while `Error` can be sent to another task and kept behind an `Arc`.
+        assert_send_sync_static::<Error>();
+        assert_send_sync_static::<EntryError>();
+    }
+
+    #[test]
+    fn display_names_operation_and_url() {
+        let url = Url::parse("http://127.0.0.1:1/mint").unwrap();
+        let error = Error::new(Operation::Mint, Some(url), ErrorKind::Connect);
+
+        assert_eq!(error.to_string(), "mint request to http://127.0.0.1:1/mint failed: could not connect");
+    }
+
+    #[test]
+    fn build_error_without_url_names_the_build() {
+        let error = Error::config(Operation::Build, None, "invalid base URL (CHITTYID_SERVICE_URL)");
+
+        assert_eq!(error.to_string(), "building the client failed: invalid base URL (CHITTYID_SERVICE_URL)");
+    }
+}
