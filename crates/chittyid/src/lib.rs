@@ -18,6 +18,7 @@ pub mod connection;
 mod endpoint;
 pub mod format;
 pub mod resilience;
+pub mod service;
 mod token;
 pub mod wire;
 

@@ -58,6 +58,11 @@ impl Client {
         &self.shared.base_url
     }
 
+    /// Returns the HTTP client, so that a connection manager can share its connection pool.
+    pub(crate) fn http_client(&self) -> reqwest::Client {
+        self.shared.transport.http.clone()
+    }
+
     /// Mints one final ID.
     ///
     /// The returned ID has passed local validation. A provisional fallback ID is an error of kind

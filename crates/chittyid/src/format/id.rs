@@ -194,7 +194,7 @@ impl ChittyId {
             return Err(ParseError::new(input, Field::Trust, format!("expected 0-5, found {trust}")));
         }
         let check = digits(7, Field::CheckValue, 2)? as u8;
-        let is_error_jurisdiction = &jurisdiction == FALLBACK_JURISDICTION.as_bytes();
+        let is_error_jurisdiction = jurisdiction == FALLBACK_JURISDICTION.as_bytes();
         if (region == 0) != is_error_jurisdiction {
             let reason = "region 0 and jurisdiction ERR appear together, and only in fallback IDs";
             return Err(ParseError::new(input, Field::Region, reason));

@@ -1,0 +1,279 @@
+//! [`ChittyIdService`]: mint, batch mint, validate and reconcile through the connection gate, the circuit breaker
+//! and the retry loop.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::error::CallError;
+use super::options::{CallOptions, ConnectionPolicy};
+use crate::client::{Client, EntryError, Error as ClientError, ErrorKind, Mint, MintOutcome, Validation};
+use crate::connection::{ConnectError, ConnectionManager, ConnectionState, WaitError};
+use crate::format::{ChittyId, EntityType};
+use crate::resilience::{CircuitBreaker, Outcome, RetryBudget, RetryPolicy, TtlCache, retry};
+
+/// A resilient ChittyID client: a [`Client`] behind a connection gate, a circuit breaker and safe retries, with a
+/// validation cache. Cloning is cheap and clones share everything.
+///
+/// Each call first checks the [`ConnectionManager`]: connected, go on; otherwise wait or fail fast as the call's
+/// [`CallOptions`] say. Then the breaker grants a permit or rejects at once. The request is retried only for
+/// failures a retry can cure, within the retry budget and the call's deadline; a mint keeps one idempotency key
+/// across every attempt, so the service mints at most once. Connection-level failures are reported to the manager,
+/// which checks the service at once instead of waiting for its next tick.
+#[derive(Debug, Clone)]
+pub struct ChittyIdService {
+    pub(crate) layers: Arc<Layers>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Layers {
+    pub(crate) client: Client,
+    pub(crate) manager: ConnectionManager,
+    pub(crate) breaker: CircuitBreaker,
+    pub(crate) budget: RetryBudget,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) cache: TtlCache<Validation>,
+    pub(crate) options: CallOptions,
+}
+
+impl ChittyIdService {
+    /// Starts the connection manager and waits for its first attempt.
+    ///
+    /// # Errors
+    ///
+    /// As [`ConnectionManager::connect`]: the manager keeps retrying in the background unless it failed for good.
+    pub async fn connect(&self) -> Result<(), ConnectError> {
+        self.layers.manager.connect().await
+    }
+
+    /// Stops the connection manager's background work.
+    pub async fn disconnect(&self) {
+        self.layers.manager.disconnect().await;
+    }
+
+    /// Returns the connection manager, for its state, statistics and events.
+    pub fn connection(&self) -> &ConnectionManager {
+        &self.layers.manager
+    }
+
+    /// Returns the circuit breaker, for its state, statistics and transitions.
+    pub fn breaker(&self) -> &CircuitBreaker {
+        &self.layers.breaker
+    }
+
+    /// Returns the underlying client, which has no resilience layers.
+    pub fn client(&self) -> &Client {
+        &self.layers.client
+    }
+
+    /// Mints one final ID for `entity` with optional metadata, with the default call options.
+    ///
+    /// # Errors
+    ///
+    /// See [`ChittyIdService::mint_with`].
+    pub async fn generate(&self, entity: EntityType, metadata: Option<Value>) -> Result<ChittyId, CallError> {
+        let mut mint = Mint::new(entity);
+        if let Some(metadata) = metadata {
+            mint = mint.metadata(metadata);
+        }
+        self.mint(&mint).await
+    }
+
+    /// Mints one final ID with the default call options.
+    ///
+    /// # Errors
+    ///
+    /// See [`ChittyIdService::mint_with`].
+    pub async fn mint(&self, mint: &Mint) -> Result<ChittyId, CallError> {
+        self.mint_with(mint, self.layers.options).await
+    }
+
+    /// Mints one final ID. A provisional fallback ID is an error that keeps it ([`CallError::provisional_id`]).
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::NotConnected`] or [`CallError::ConnectionWaitTimedOut`] from the connection gate,
+    /// [`CallError::CircuitOpen`] from the breaker, and [`CallError::Request`] with the last attempt's error.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future may leave a minted ID unclaimed on the service. Call again with the same `Mint` (the
+    /// same idempotency key) to get that ID back.
+    pub async fn mint_with(&self, mint: &Mint, options: CallOptions) -> Result<ChittyId, CallError> {
+        match self.mint_outcome_with(mint, options).await? {
+            MintOutcome::Final(id) => Ok(id),
+            MintOutcome::Provisional { id, .. } => {
+                let error = ClientError::new(crate::client::Operation::Mint, None, ErrorKind::Provisional { id });
+                Err(CallError::Request { attempts: 1, source: error })
+            }
+        }
+    }
+
+    /// Mints one ID and returns it as final or provisional; reconcile a provisional one later with
+    /// [`ChittyIdService::reconcile`].
+    ///
+    /// # Errors
+    ///
+    /// As [`ChittyIdService::mint_with`], except for provisional IDs.
+    pub async fn mint_outcome_with(&self, mint: &Mint, options: CallOptions) -> Result<MintOutcome, CallError> {
+        let client = &self.layers.client;
+        self.call(options, true, |_| client.mint_outcome(mint)).await
+    }
+
+    /// Mints several IDs in one request, with one idempotency key for the batch across every attempt.
+    ///
+    /// # Errors
+    ///
+    /// As [`ChittyIdService::mint_with`] for the batch as a whole; entries that fail alone are errors in the list.
+    pub async fn mint_batch(&self, mints: &[Mint]) -> Result<Vec<Result<ChittyId, EntryError>>, CallError> {
+        let client = &self.layers.client;
+        self.call(self.layers.options, true, |_| client.mint_batch(mints)).await
+    }
+
+    /// Asks the service to replace a provisional fallback ID with a final one. Not retried, because the request
+    /// carries no idempotency key and a retry could mint twice.
+    ///
+    /// # Errors
+    ///
+    /// As [`ChittyIdService::mint_with`].
+    pub async fn reconcile(&self, id: &ChittyId) -> Result<ChittyId, CallError> {
+        let client = &self.layers.client;
+        self.call(self.layers.options, false, |_| client.reconcile(id)).await
+    }
+
+    /// Validates an ID: locally first (an ID that fails the format is invalid without a request), then remotely,
+    /// with results cached by ID.
+    ///
+    /// # Errors
+    ///
+    /// As [`ChittyIdService::mint_with`].
+    pub async fn validate(&self, id: &str) -> Result<Validation, CallError> {
+        if let Err(error) = ChittyId::parse(id) {
+            let reason = Some(error.to_string());
+            return Ok(Validation { valid: false, reason, components: None, replaced_by: None });
+        }
+        if let Some(cached) = self.layers.cache.get(id) {
+            return Ok(cached);
+        }
+        let client = &self.layers.client;
+        let validation = self.call(self.layers.options, true, |_| client.validate(id)).await?;
+        // A replaced fallback ID made the service mint: the answer is not one to repeat from a cache.
+        if validation.replaced_by.is_none() {
+            self.layers.cache.insert(id.to_owned(), validation.clone());
+        }
+        Ok(validation)
+    }
+
+    /// Runs one logical call through the gate, the breaker and, when `retryable`, the retry loop.
+    async fn call<T, F, Fut>(&self, options: CallOptions, retryable: bool, mut send: F) -> Result<T, CallError>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T, ClientError>>,
+    {
+        let started = Instant::now();
+        let deadline = started + options.deadline;
+        self.pass_gate(options.connection, started, deadline).await?;
+
+        let layers = &self.layers;
+        let policy = if retryable { layers.retry.clone() } else { layers.retry.clone().max_attempts(1) };
+        let outcome = retry(&policy, Some(&layers.budget), Some(deadline), |attempt| {
+            let permit = layers.breaker.try_acquire();
+            let request = permit.map(|permit| (permit, send(attempt)));
+            async move {
+                let (permit, request) = request.map_err(Attempt::Rejected)?;
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                let result = match tokio::time::timeout(remaining, request).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        permit.record(Outcome::Ignored);
+                        return Err(Attempt::DeadlinePassed);
+                    }
+                };
+                permit.record(breaker_outcome(&result));
+                if let Err(error) = &result
+                    && error.is_connection_level()
+                {
+                    layers.manager.report_connection_failure();
+                }
+                result.map_err(Attempt::Failed)
+            }
+        })
+        .await;
+        let attempts = outcome.attempts;
+        outcome.result.map_err(|attempt| match attempt {
+            Attempt::Rejected(rejected) => CallError::CircuitOpen(rejected),
+            Attempt::Failed(source) => CallError::Request { attempts, source },
+            Attempt::DeadlinePassed => {
+                CallError::ConnectionWaitTimedOut { state: layers.manager.state(), waited: started.elapsed() }
+            }
+        })
+    }
+
+    async fn pass_gate(&self, policy: ConnectionPolicy, started: Instant, deadline: Instant) -> Result<(), CallError> {
+        let manager = &self.layers.manager;
+        let state = manager.state();
+        match (state, policy) {
+            (ConnectionState::Connected, _) => return Ok(()),
+            (ConnectionState::Failed, _) => return Err(CallError::NotConnected { state, failure: manager.failure() }),
+            (ConnectionState::Disconnected, _) => {
+                // The first call starts the manager; a fail-fast call does not wait for the attempt to end.
+                let starting = manager.clone();
+                tokio::spawn(async move { starting.connect().await });
+            }
+            _ => {}
+        }
+        if policy == ConnectionPolicy::FailFast {
+            return Err(CallError::NotConnected { state, failure: None });
+        }
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        match manager.wait_for_state(ConnectionState::Connected, remaining).await {
+            Ok(()) => Ok(()),
+            Err(WaitError::Failed { .. }) => {
+                Err(CallError::NotConnected { state: manager.state(), failure: manager.failure() })
+            }
+            Err(_) => Err(CallError::ConnectionWaitTimedOut { state: manager.state(), waited: started.elapsed() }),
+        }
+    }
+}
+
+/// One attempt's failure inside the retry loop.
+enum Attempt {
+    Rejected(crate::resilience::Rejected),
+    Failed(ClientError),
+    DeadlinePassed,
+}
+
+impl crate::resilience::Retryable for Attempt {
+    fn is_retryable(&self) -> bool {
+        match self {
+            Attempt::Failed(error) => error.is_retryable(),
+            Attempt::Rejected(_) | Attempt::DeadlinePassed => false,
+        }
+    }
+
+    fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Attempt::Failed(error) => error.retry_after(),
+            _ => None,
+        }
+    }
+}
+
+/// Decides whether a result says something about the service's health.
+fn breaker_outcome<T>(result: &Result<T, ClientError>) -> Outcome {
+    let Err(error) = result else { return Outcome::Success };
+    match error.kind() {
+        ErrorKind::Connect
+        | ErrorKind::Timeout { .. }
+        | ErrorKind::ConnectionClosed
+        | ErrorKind::BodyTooLarge { .. }
+        | ErrorKind::Decode { .. }
+        | ErrorKind::InvalidId { .. }
+        | ErrorKind::Transport => Outcome::Failure,
+        ErrorKind::Status { status, .. } if status.is_server_error() || status.as_u16() == 429 => Outcome::Failure,
+        // Client errors (400, 409, 422), rejections, auth failures and provisional IDs say nothing about whether
+        // the service is up; 401 and 403 are the connection manager's business.
+        _ => Outcome::Ignored,
+    }
+}
