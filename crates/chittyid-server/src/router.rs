@@ -50,8 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/spec", get(spec::spec))
         .route("/api/stats", get(stats::stats));
     if state.admin_enabled() {
-        routes =
-            routes.route("/admin/faults", post(faults::submit).delete(faults::clear).get(faults::list));
+        routes = routes.route("/admin/faults", post(faults::submit).delete(faults::clear).get(faults::list));
     }
 
     // The last layer added runs first: trace, panic guard, CORS, body limit, authentication, pause gate.

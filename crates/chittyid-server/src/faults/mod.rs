@@ -65,7 +65,8 @@ impl Faults {
             }
             _ => {
                 let mut active = self.active.lock().unwrap_or_else(PoisonError::into_inner);
-                active.retain(|existing| std::mem::discriminant(&existing.fault) != std::mem::discriminant(&plan.fault));
+                active
+                    .retain(|existing| std::mem::discriminant(&existing.fault) != std::mem::discriminant(&plan.fault));
                 active.push(plan);
             }
         }

@@ -8,9 +8,9 @@ use time::OffsetDateTime;
 
 use super::Fault;
 use crate::error::ApiError;
+use crate::idempotency::json_response;
 use crate::routes::mint::{Dialect, rendered};
 use crate::routes::{SERVICE_NAME, batch, timestamp};
-use crate::idempotency::json_response;
 use crate::store::writer::MintSpec;
 
 /// The size of an `oversizedBody` reply: 2 MiB.
@@ -36,7 +36,11 @@ pub(crate) fn mint_reply(fault: &Fault, entity: EntityType, dialect: Dialect) ->
                     minted_by: Some("fallback".to_owned()),
                     ..MintReply::default()
                 },
-                None => MintReply { success: false, error: Some("invalid fallback code".to_owned()), ..MintReply::default() },
+                None => MintReply {
+                    success: false,
+                    error: Some("invalid fallback code".to_owned()),
+                    ..MintReply::default()
+                },
             };
             json_response(rendered(&reply, dialect))
         }
@@ -83,7 +87,10 @@ fn transport_reply(fault: &Fault) -> Response {
         Fault::MalformedJson => with_type("application/json", "{\"success\":true,\"chittyId\":\"03-1-US".to_owned()),
         Fault::OversizedBody => {
             let padding = "x".repeat(OVERSIZED_BYTES);
-            with_type("application/json", format!("{{\"success\":false,\"error\":\"oversized\",\"padding\":\"{padding}\"}}"))
+            with_type(
+                "application/json",
+                format!("{{\"success\":false,\"error\":\"oversized\",\"padding\":\"{padding}\"}}"),
+            )
         }
         Fault::WrongContentType => with_type(
             "text/html; charset=utf-8",

@@ -95,13 +95,17 @@ fn render(errors: Vec<Option<String>>) -> Render {
                         reply.chitty_ids.push(id.to_string());
                         BatchResult { success: true, chitty_id: Some(id.to_string()), ..BatchResult::default() }
                     }
-                    Some(Err(MintRefusal::SequenceExhausted { .. })) => {
-                        BatchResult { success: false, error: Some("SEQUENCE_EXHAUSTED".to_owned()), ..BatchResult::default() }
-                    }
+                    Some(Err(MintRefusal::SequenceExhausted { .. })) => BatchResult {
+                        success: false,
+                        error: Some("SEQUENCE_EXHAUSTED".to_owned()),
+                        ..BatchResult::default()
+                    },
                     Some(Err(MintRefusal::Invalid(message))) => {
                         BatchResult { success: false, error: Some(message.clone()), ..BatchResult::default() }
                     }
-                    None => BatchResult { success: false, error: Some("not minted".to_owned()), ..BatchResult::default() },
+                    None => {
+                        BatchResult { success: false, error: Some("not minted".to_owned()), ..BatchResult::default() }
+                    }
                 },
             };
             reply.results.push(result);

@@ -79,14 +79,22 @@ async fn mint_with(state: &AppState, payload: Payload, dialect: Dialect, entity_
 
 /// A rejected mint: status 200, `success:false` and the reason in `error`.
 fn rejection(message: String) -> Response {
-    let reply = MintReply { success: false, error: Some(message), service: Some(SERVICE_NAME.to_owned()), ..MintReply::default() };
+    let reply = MintReply {
+        success: false,
+        error: Some(message),
+        service: Some(SERVICE_NAME.to_owned()),
+        ..MintReply::default()
+    };
     json_response(rendered(&reply, Dialect::Default)).into_response()
 }
 
 fn render(dialect: Dialect) -> Render {
     Box::new(move |results: &[MintResult], now: OffsetDateTime| match results.first() {
         Some(result) => rendered(&mint_reply(result, now), dialect),
-        None => rendered(&MintReply { success: false, error: Some("nothing to mint".to_owned()), ..MintReply::default() }, dialect),
+        None => rendered(
+            &MintReply { success: false, error: Some("nothing to mint".to_owned()), ..MintReply::default() },
+            dialect,
+        ),
     })
 }
 

@@ -94,7 +94,9 @@ fn render_replacement(old_id: String) -> Render {
             Some(Err(MintRefusal::Invalid(message))) => {
                 ValidateReply { success: false, error: Some(message.clone()), ..ValidateReply::default() }
             }
-            None => ValidateReply { success: false, error: Some("nothing minted".to_owned()), ..ValidateReply::default() },
+            None => {
+                ValidateReply { success: false, error: Some("nothing minted".to_owned()), ..ValidateReply::default() }
+            }
         };
         rendered(serde_json::to_vec(&reply))
     })

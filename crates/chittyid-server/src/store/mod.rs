@@ -35,8 +35,9 @@
 //! ```
 
 mod error;
-mod redb;
+mod job;
 mod record;
+mod redb;
 pub(crate) mod writer;
 
 use std::fmt;
@@ -44,8 +45,8 @@ use std::fmt;
 use chittyid::format::EntityType;
 
 pub use self::error::StoreError;
-pub use self::redb::{DATABASE_FILE, RedbStore};
 pub use self::record::IdempotencyRecord;
+pub use self::redb::{DATABASE_FILE, RedbStore};
 
 /// The first sequence number issued for a new key. `0000` is never issued, so each key holds 9,999 IDs.
 pub const FIRST_SEQUENCE: u16 = 1;

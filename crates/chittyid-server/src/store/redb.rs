@@ -245,7 +245,8 @@ mod tests {
     fn purge_removes_only_old_records() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = RedbStore::open(dir.path()).unwrap();
-        let record = |created_unix| IdempotencyRecord { fingerprint: [1; 32], created_unix, status: 200, body: Bytes::new() };
+        let record =
+            |created_unix| IdempotencyRecord { fingerprint: [1; 32], created_unix, status: 200, body: Bytes::new() };
         let mut transaction = store.begin().unwrap();
         transaction.put_idempotency_record("old", &record(100)).unwrap();
         transaction.put_idempotency_record("new", &record(300)).unwrap();

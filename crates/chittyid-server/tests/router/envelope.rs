@@ -127,7 +127,10 @@ async fn fallback_fault_returns_fallback_id() {
 async fn transport_faults_change_the_body() {
     let harness = Harness::new();
     harness.post("/admin/faults", r#"{"mode":"malformedJson","count":1}"#).await;
-    assert!(serde_json::from_slice::<serde_json::Value>(&harness.post("/mint", r#"{"entityType":"P"}"#).await.bytes).is_err());
+    assert!(
+        serde_json::from_slice::<serde_json::Value>(&harness.post("/mint", r#"{"entityType":"P"}"#).await.bytes)
+            .is_err()
+    );
 
     harness.post("/admin/faults", r#"{"mode":"wrongContentType","count":1}"#).await;
     let html = harness.post("/mint", r#"{"entityType":"P"}"#).await;
