@@ -1,0 +1,187 @@
+//! Raw command-line flags, as clap parses them, before any validation.
+//!
+//! Everything here is plain data; [`crate::config`] turns it into a checked configuration, so that a bad value is
+//! reported once, as a usage error, before any work starts.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+use crate::exit::EXIT_CODES_HELP;
+
+/// Mint, validate and check ChittyIDs, or run a local ChittyID service.
+#[derive(Debug, Parser)]
+#[command(name = "chittyid", version, after_long_help = EXIT_CODES_HELP, after_help = EXIT_CODES_HELP)]
+pub(crate) struct Cli {
+    /// Base URL of the ChittyID service. Plain http:// is accepted only for loopback hosts.
+    /// Default is https://id.chitty.cc.
+    #[arg(long, global = true, env = "CHITTYID_SERVICE_URL", value_name = "URL")]
+    pub(crate) service_url: Option<String>,
+
+    /// Bearer token sent to the service. It is never printed.
+    #[arg(long, global = true, env = "CHITTY_ID_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub(crate) token: Option<String>,
+
+    /// Start a local service inside this process, on an ephemeral loopback port with a temporary data folder, and
+    /// send every request to it. The service and its data are gone when the command ends.
+    #[arg(long, global = true, env = "CHITTYID_EMBEDDED")]
+    pub(crate) embedded: bool,
+
+    /// Log more to stderr: -v info, -vv debug, -vvv trace. RUST_LOG, when set, takes precedence.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub(crate) verbose: u8,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run the local ChittyID service until Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
+    /// Mint one ID and print it, or mint one ID per record of an input file.
+    Mint(MintArgs),
+    /// Check IDs: offline by default, or by asking the service with --remote.
+    Validate(ValidateArgs),
+    /// Ask the service whether it is healthy.
+    Health(HealthArgs),
+}
+
+/// Flags of `chittyid serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port. Default is 127.0.0.1:8080.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub(crate) listen: String,
+
+    /// Folder of the service's database; created when missing.
+    #[arg(long, value_name = "DIR", env = "CHITTYID_DATA_DIR")]
+    pub(crate) data: PathBuf,
+
+    /// A bearer token the service accepts; repeat for several. Without any, the service accepts every request.
+    // NOTE: the id "token" is shared with the global client flag on purpose: clap then gives `serve` this flag
+    // instead of the global one, so `serve --token` names server tokens and reads CHITTYID_SERVER_TOKENS.
+    #[arg(
+        id = "token",
+        long = "token",
+        value_name = "TOKEN",
+        env = "CHITTYID_SERVER_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub(crate) tokens: Vec<String>,
+
+    /// Serve the admin routes (fault injection for tests). Default is off.
+    #[arg(long)]
+    pub(crate) enable_admin: bool,
+}
+
+/// Flags of `chittyid mint`.
+#[derive(Debug, Args)]
+pub(crate) struct MintArgs {
+    /// Entity type of a single mint: person, place, thing, event, authority, a letter P/L/T/E/A, or a legacy code
+    /// such as PEO.
+    #[arg(value_name = "ENTITY")]
+    pub(crate) entity_type: Option<String>,
+
+    /// Entity type for every record that names none in its entityType field; the same as ENTITY for a single mint.
+    #[arg(long = "entity", value_name = "ENTITY")]
+    pub(crate) entity: Option<String>,
+
+    /// Region digit 1-9 of a single mint. Default is the service's (1).
+    #[arg(long, value_name = "N")]
+    pub(crate) region: Option<u8>,
+
+    /// ISO 3166-1 alpha-3 jurisdiction of a single mint. Default is the service's (USA).
+    #[arg(long, value_name = "CODE")]
+    pub(crate) jurisdiction: Option<String>,
+
+    /// Trust level 0-5 of a single mint. Default is the service's (0).
+    #[arg(long, value_name = "N")]
+    pub(crate) trust: Option<u8>,
+
+    /// Input file of records, JSON Lines or CSV; mints one ID per record.
+    #[arg(long, value_name = "FILE", requires = "output")]
+    pub(crate) input: Option<PathBuf>,
+
+    /// Output file: each input record with its chittyId added, in input order. Rejected records go to
+    /// <FILE>.rejects.jsonl.
+    #[arg(long, value_name = "FILE", requires = "input")]
+    pub(crate) output: Option<PathBuf>,
+
+    /// Format of the input file. Default is taken from its extension: .csv is CSV, anything else JSON Lines.
+    /// The output file's format is taken from its own extension, else it is the input's.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub(crate) format: Option<FormatArg>,
+
+    /// Maximum number of mint requests in flight at once. Default is 16.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub(crate) concurrency: usize,
+
+    /// Print the result as JSON on stdout: the minted ID's reply, or the bulk summary.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// A record file format named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FormatArg {
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+/// Flags of `chittyid validate`.
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    /// The IDs to check.
+    #[arg(value_name = "ID", required = true)]
+    pub(crate) ids: Vec<String>,
+
+    /// Ask the service instead of checking offline.
+    #[arg(long)]
+    pub(crate) remote: bool,
+
+    /// Print one JSON object per ID on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Flags of `chittyid health`.
+#[derive(Debug, Args)]
+pub(crate) struct HealthArgs {
+    /// Print the service's health reply as JSON on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_parse_after_the_subcommand() {
+        let cli = Cli::try_parse_from(["chittyid", "health", "--embedded", "--service-url", "http://127.0.0.1:1"])
+            .expect("flags after the subcommand parse");
+        assert!(cli.embedded);
+        assert_eq!(cli.service_url.as_deref(), Some("http://127.0.0.1:1"));
+    }
+
+    #[test]
+    fn serve_token_is_the_server_list() {
+        let cli = Cli::try_parse_from(["chittyid", "serve", "--data", "d", "--token", "a", "--token", "b"])
+            .expect("serve parses");
+        let Command::Serve(serve) = cli.command else { panic!("expected serve") };
+        assert_eq!(serve.tokens, ["a", "b"]);
+    }
+}

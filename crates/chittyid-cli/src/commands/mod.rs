@@ -1,0 +1,63 @@
+//! The commands, one module each, and what they share: connecting a client to the configured service.
+
+mod health;
+mod mint;
+mod serve;
+mod validate;
+
+use chittyid::Client;
+
+use crate::config::{CommandConfig, Config, ServiceConfig, Target};
+use crate::embedded::Embedded;
+use crate::exit::Exit;
+
+/// Runs the configured command and returns its exit code.
+///
+/// # Errors
+///
+/// Returns the command's error; [`crate::exit::classify`] picks its exit code.
+pub(crate) async fn run(config: Config) -> anyhow::Result<Exit> {
+    match config.command {
+        CommandConfig::Serve(serve) => serve::run(serve).await,
+        CommandConfig::MintOne { service, request, json } => {
+            with_client(&service, |client| async move { mint::run_one(&client, &request, json).await }).await
+        }
+        CommandConfig::MintBulk { service, job, json } => {
+            with_client(&service, |client| async move { mint::run_bulk(&client, &job, json).await }).await
+        }
+        CommandConfig::Validate { ids, remote: None, json } => validate::run_offline(&ids, json),
+        CommandConfig::Validate { ids, remote: Some(service), json } => {
+            with_client(&service, |client| async move { validate::run_remote(&client, &ids, json).await }).await
+        }
+        CommandConfig::Health { service, json } => {
+            with_client(&service, |client| async move { health::run(&client, json).await }).await
+        }
+    }
+}
+
+/// Builds a client for `service`, starting the embedded service first when asked, and runs `command` with it.
+async fn with_client<F, Fut>(service: &ServiceConfig, command: F) -> anyhow::Result<Exit>
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = anyhow::Result<Exit>>,
+{
+    let (url, embedded) = match &service.target {
+        Target::Embedded => {
+            let embedded = Embedded::start().await?;
+            (embedded.url().clone(), Some(embedded))
+        }
+        Target::Url(url) => (url.clone(), None),
+    };
+    let mut builder = Client::builder().base_url(url);
+    if let Some(token) = &service.token {
+        builder = builder.token(token.clone());
+    }
+    let result = match builder.build() {
+        Ok(client) => command(client).await,
+        Err(error) => Err(error.into()),
+    };
+    if let Some(embedded) = embedded {
+        embedded.shutdown().await;
+    }
+    result
+}

@@ -1,0 +1,45 @@
+//! `chittyid serve`: run the local ChittyID service until Ctrl-C or SIGTERM.
+//!
+//! Once the socket is bound, it prints `listening on http://ADDR` on stdout and flushes it, so that a script or a
+//! test that started it with port 0 can read the port it got.
+
+use anyhow::Context;
+use chittyid_server::{Server, ServerConfig, shutdown_signal, startup_line};
+use futures_util::FutureExt;
+
+use crate::config::ServeConfig;
+use crate::exit::Exit;
+use crate::output::print_line;
+
+/// Binds, announces the address, and serves until a shutdown signal.
+///
+/// # Errors
+///
+/// Fails when the address cannot be bound, the database cannot be opened, or the server fails while running.
+pub(crate) async fn run(config: ServeConfig) -> anyhow::Result<Exit> {
+    let mut server_config = ServerConfig::new(&config.data).enable_admin(config.enable_admin);
+    for token in config.tokens {
+        server_config = server_config.token(token);
+    }
+    let line = |address| startup_line(&server_config, address);
+    let server = Server::bind(server_config.clone(), config.listen).await.with_context(|| {
+        format!("cannot start the service on {} with data folder {}", config.listen, config.data.display())
+    })?;
+    let address = server.local_addr();
+    tracing::info!("{}", line(address));
+
+    // Polling the signal future once installs its handlers. Doing so before the address is printed means that a
+    // SIGTERM sent right after reading the line stops the service gracefully, instead of killing it.
+    let mut signal = Box::pin(shutdown_signal());
+    let signalled = (&mut signal).now_or_never().is_some();
+    print_line(&format!("listening on http://{address}")).context("cannot write the listening address to stdout")?;
+
+    let shutdown = async move {
+        if !signalled {
+            signal.await;
+        }
+    };
+    server.run_until(shutdown).await.context("the service failed while running")?;
+    tracing::info!(%address, "service stopped");
+    Ok(Exit::Success)
+}
