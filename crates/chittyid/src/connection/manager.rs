@@ -252,6 +252,15 @@ impl ConnectionManager {
     }
 }
 
+/// Two handles are equal when they are clones of the same manager.
+impl PartialEq for ConnectionManager {
+    fn eq(&self, other: &ConnectionManager) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Eq for ConnectionManager {}
+
 impl fmt::Debug for ConnectionManager {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConnectionManager")

@@ -87,7 +87,7 @@ impl ScriptedProbe {
     }
 
     fn break_stream(&self) {
-        self.0.break_stream.notify_waiters();
+        self.0.break_stream.notify_one();
     }
 }
 
