@@ -107,7 +107,7 @@ impl ConnectionManagerBuilder {
     }
 
     /// Turns the health stream (`GET /health/stream`) on or off. Against a service without it the manager polls
-    /// only, whatever this says. Default is on.
+    /// only, whatever this setting is. Default is on.
     pub fn health_stream(mut self, enabled: bool) -> Self {
         self.settings.health_stream = enabled;
         self

@@ -18,7 +18,7 @@ pub(super) struct Core {
     state: watch::Sender<ConnectionState>,
     failure: Mutex<Option<FailureReason>>,
     pub(super) counters: Counters,
-    /// Created by the first subscriber, so that a manager nobody subscribes to keeps no event buffer.
+    /// Created by the first subscriber, so that a manager without subscribers keeps no event buffer.
     events: OnceLock<broadcast::Sender<ConnectionEvent>>,
     event_capacity: usize,
     pub(super) listeners: Mutex<Listeners>,

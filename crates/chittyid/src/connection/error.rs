@@ -10,8 +10,8 @@ use crate::{BackoffError, UrlError};
 /// A health check that did not find a healthy service.
 ///
 /// [`HealthCheckError::is_permanent`] separates failures that retrying cannot fix (the token is rejected) from
-/// transient ones (connection refused, timeout, 5xx, 429). The error is `Clone`, because one check can answer
-/// several waiting callers.
+/// transient ones (connection refused, timeout, 5xx, 429). The error is `Clone`, because one check's outcome goes
+/// to several waiting callers.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum HealthCheckError {
@@ -40,7 +40,7 @@ pub enum HealthCheckError {
         /// The HTTP status code.
         status: u16,
     },
-    /// The service answered 2xx, but its body reports a status other than `ok`.
+    /// The service returned 2xx, but its body reports a status other than `ok`.
     #[error("service reports status {status:?}")]
     Unhealthy {
         /// The reported status, up to 64 characters.
@@ -49,7 +49,7 @@ pub enum HealthCheckError {
     /// The reply body is not a health reply.
     #[error("invalid health reply body")]
     InvalidBody {
-        /// Why it does not decode.
+        /// The decoding error.
         #[source]
         source: Arc<serde_json::Error>,
     },
@@ -124,7 +124,7 @@ pub enum ConnectError {
     /// The manager gave up and is `Failed`.
     #[error("connection manager failed")]
     Failed {
-        /// Why it gave up.
+        /// The reason it gave up.
         #[source]
         reason: FailureReason,
     },
@@ -152,7 +152,7 @@ pub enum WaitError {
     Failed {
         /// The awaited state.
         expected: ConnectionState,
-        /// Why the manager gave up, when known.
+        /// The reason the manager gave up, when known.
         #[source]
         reason: Option<FailureReason>,
     },

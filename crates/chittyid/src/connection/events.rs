@@ -1,7 +1,7 @@
 //! Events a manager emits, the stream that delivers them, and callback listeners.
 //!
 //! The stream is a `tokio::sync::broadcast` receiver: any number of subscribers, and a subscriber that falls more
-//! than the buffer behind loses the oldest events and is told how many, so that it never slows the manager.
+//! than the buffer behind loses the oldest events and receives their count, so that it never slows the manager.
 //! Callbacks run synchronously on the manager's task, each inside `catch_unwind`, so one that panics is reported
 //! as an `error` event and the others still run.
 
@@ -61,7 +61,7 @@ pub enum EventKind {
     Unhealthy {
         /// The service's base URL.
         service_url: String,
-        /// Why the check failed.
+        /// The failed check's error, with its causes.
         reason: String,
     },
     /// The state changed.

@@ -178,7 +178,7 @@ impl ConnectionManager {
         if let Ok(running) = self.inner.running.try_lock()
             && let Some(task) = running.as_ref()
         {
-            // A full queue already holds a report or a check.
+            // A full queue already contains a report or a check.
             let _ = task.commands.try_send(Command::ReportFailure);
         }
     }

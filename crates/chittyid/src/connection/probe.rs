@@ -19,7 +19,7 @@ pub(super) const MAX_HEALTH_BODY: usize = 64 * 1024;
 
 pub(super) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
-/// How a health stream ended.
+/// The end of a health stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum StreamEnd {
     /// The service has no health stream (404, 405, 501, or not `text/event-stream`); poll instead.
@@ -37,7 +37,7 @@ pub(crate) trait Probe: Send + Sync + 'static {
     fn watch(&self) -> BoxFuture<StreamEnd>;
 }
 
-/// The probe over HTTP, sharing one `reqwest::Client` with whoever built it.
+/// The probe over HTTP, sharing one `reqwest::Client` with the code that built it.
 #[derive(Debug, Clone)]
 pub(super) struct HttpProbe {
     inner: Arc<HttpProbeInner>,

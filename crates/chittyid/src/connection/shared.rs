@@ -41,7 +41,7 @@ pub fn shared() -> Result<ConnectionManager, ConfigError> {
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {
         let starting = manager.clone();
         runtime.spawn(async move {
-            // The outcome also reaches the manager's state and events; nobody waits for it here.
+            // The outcome also reaches the manager's state and events; no caller waits for it here.
             let _ = starting.connect().await;
         });
     }
@@ -49,7 +49,7 @@ pub fn shared() -> Result<ConnectionManager, ConfigError> {
     Ok(manager)
 }
 
-/// Resets and forgets the shared manager, so that the next [`shared`] call builds a new one from the environment.
+/// Resets the shared manager and drops the process-wide reference to it, so that the next [`shared`] call builds a new one from the environment.
 ///
 /// Clones of the old manager that callers still hold stay valid but disconnected.
 pub async fn reset_shared() {

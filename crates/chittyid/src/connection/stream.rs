@@ -1,4 +1,4 @@
-//! The health stream: `GET /health/stream`, server-sent events that the manager holds open while connected.
+//! The health stream: `GET /health/stream`, server-sent events that the manager keeps open while connected.
 //!
 //! The local service sends an `event: health` with the health reply at once, then a `:` comment every 15 s. A
 //! stream that ends, fails, reports an unhealthy service or stays silent past the silence timeout counts as broken,

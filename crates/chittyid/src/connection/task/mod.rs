@@ -3,17 +3,19 @@
 //! The task exists while the manager is `Connecting`, `Connected` or `Reconnecting`. It waits in one `select!` on
 //! a command from a handle, the end of the health check in flight, the end of the health stream, the health tick
 //! and the backoff timer. It ends when a handle disconnects, when the last handle is dropped (the command channel
-//! closes), or when the manager moves to `Failed`, so a manager that is not trying holds no task and no timer.
+//! closes), or when the manager moves to `Failed`, so a manager that is not trying runs no task and no timer.
 
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, Interval, MissedTickBehavior, sleep_until};
 
+mod transitions;
+
 use super::config::Settings;
 use super::core::Core;
 use super::probe::{BoxFuture, Probe, StreamEnd};
-use super::{ConnectError, ConnectionState, EventKind, FailureReason, HealthCheckError};
+use super::{ConnectError, ConnectionState, EventKind, HealthCheckError};
 use crate::backoff::Delays;
 use crate::wire::HealthReply;
 
@@ -46,7 +48,7 @@ enum Link {
     Failed,
 }
 
-/// What started a health check.
+/// The cause that started a health check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Trigger {
     Attempt,
@@ -200,128 +202,11 @@ impl Driver {
         self.start_check(Trigger::Attempt);
     }
 
-    fn on_checked(&mut self, outcome: Result<HealthReply, HealthCheckError>) {
-        let Some(check) = self.check.take() else { return };
-        for reply in check.replies {
-            let _ = reply.send(outcome.clone());
-        }
-        self.core.counters.record_check(outcome.is_ok());
-        self.last_check_end = Some(Instant::now());
-        self.health_tick.reset();
-
-        let error = match outcome {
-            Ok(_) => {
-                match &self.link {
-                    Link::Connecting | Link::Reconnecting { .. } => self.enter_connected(),
-                    // The stream broke earlier; a healthy tick is the moment to open it again.
-                    Link::Connected { stream: None } if check.trigger == Trigger::Tick => {
-                        self.link = Link::Connected { stream: self.open_stream() };
-                    }
-                    Link::Connected { .. } | Link::Failed => {}
-                }
-                return;
-            }
-            Err(error) => error,
-        };
-        tracing::debug!(trigger = ?check.trigger, %error, service_url = %self.core.service_url, "health check failed");
-
-        let attempt_failed = matches!(self.link, Link::Connecting | Link::Reconnecting { next_at: None, .. });
-        if attempt_failed {
-            super::stats::Counters::increment(&self.core.counters.total_failures);
-            self.core.emit(EventKind::Error { error: error_chain(&error) });
-        }
-        if matches!(self.link, Link::Connected { .. }) {
-            let reason = error_chain(&error);
-            self.core.emit(EventKind::Unhealthy { service_url: self.core.service_url.clone(), reason });
-        }
-
-        if error.is_permanent() {
-            return self.enter_failed(FailureReason::Permanent { error });
-        }
-        match self.link {
-            Link::Connecting | Link::Connected { .. } => {
-                self.resolve_waiters(Err(ConnectError::Unavailable { error: error.clone() }));
-                self.link = Link::Reconnecting { attempt: 0, next_at: None, delays: self.settings.backoff.delays() };
-                self.core.transition(ConnectionState::Reconnecting);
-                self.schedule_attempt(error);
-            }
-            Link::Reconnecting { next_at: None, .. } => {
-                self.resolve_waiters(Err(ConnectError::Unavailable { error: error.clone() }));
-                self.schedule_attempt(error);
-            }
-            // An on-demand check failed during a backoff wait: the schedule stands.
-            Link::Reconnecting { .. } | Link::Failed => {}
-        }
-    }
-
-    fn schedule_attempt(&mut self, last_error: HealthCheckError) {
-        let Link::Reconnecting { attempt, next_at, delays } = &mut self.link else { return };
-        let Some(delay) = delays.next() else {
-            let attempts = delays.attempts();
-            tracing::debug!(attempts, service_url = %self.core.service_url, "maximum reconnect attempts reached");
-            return self.enter_failed(FailureReason::MaxReconnectAttempts { attempts, last_error });
-        };
-        *attempt = delays.attempts();
-        *next_at = Some(Instant::now() + delay);
-        let attempt = *attempt;
-        tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "reconnect attempt scheduled");
-        self.core.emit(EventKind::Reconnecting { attempt, delay });
-    }
-
-    fn enter_connected(&mut self) {
-        self.link = Link::Connected { stream: self.open_stream() };
-        self.core.transition(ConnectionState::Connected);
-        self.core.emit(EventKind::Connected { service_url: self.core.service_url.clone() });
-        self.resolve_waiters(Ok(()));
-    }
-
-    fn enter_failed(&mut self, reason: FailureReason) {
-        let attempts = match &reason {
-            FailureReason::MaxReconnectAttempts { attempts, .. } => Some(*attempts),
-            FailureReason::Permanent { .. } => None,
-        };
-        self.link = Link::Failed;
-        self.core.fail(reason.clone());
-        if let Some(attempts) = attempts {
-            self.core.emit(EventKind::MaxReconnectAttemptsReached { attempts });
-        }
-        self.core.emit(EventKind::Error { error: error_chain(&reason) });
-        self.resolve_waiters(Err(ConnectError::Failed { reason }));
-    }
-
-    fn open_stream(&self) -> Option<BoxFuture<StreamEnd>> {
-        (self.settings.health_stream && self.stream_supported).then(|| self.probe.watch())
-    }
-
-    fn on_stream_end(&mut self, end: StreamEnd) {
-        if let Link::Connected { stream } = &mut self.link {
-            *stream = None;
-        }
-        match end {
-            StreamEnd::Unsupported => {
-                tracing::debug!(service_url = %self.core.service_url, "service has no health stream, polling only");
-                self.stream_supported = false;
-            }
-            StreamEnd::Broken(reason) => {
-                tracing::debug!(%reason, service_url = %self.core.service_url, "health stream broke, checking now");
-                if self.check.is_none() {
-                    self.start_check(Trigger::Stream);
-                }
-            }
-        }
-    }
-
-    fn resolve_waiters(&mut self, outcome: Result<(), ConnectError>) {
-        for waiter in self.waiters.drain(..) {
-            let _ = waiter.send(outcome.clone());
-        }
-    }
-
     /// Ends the task on `disconnect` (`publish` is true) or when the last handle is gone.
     fn stop(mut self, publish: bool) {
         self.resolve_waiters(Err(ConnectError::Disconnected));
-        // Dropping the check and the stream cancels their requests; dropping the check's replies tells on-demand
-        // callers that it was cancelled.
+        // Dropping the check and the stream cancels their requests. On-demand callers then receive `Cancelled`,
+        // because their reply senders are dropped with the check.
         self.check = None;
         self.link = Link::Connecting;
         if publish {
@@ -330,7 +215,7 @@ impl Driver {
         }
     }
 
-    /// Answers commands that arrived while the manager failed, so that no caller waits on a closed task.
+    /// Replies to commands that arrived while the manager failed, so that no caller waits on a closed task.
     fn drain_after_failure(mut self) {
         self.commands.close();
         let reason = self.core.failure();
