@@ -14,7 +14,7 @@ use chittyid::connection::{
 use chittyid::{Backoff, ServiceUrl, Token};
 use chittyid_server::{RunningServer, Server, ServerConfig};
 
-/// The longest any state may take to arrive in these tests; far above what they need, so that a slow machine does
+/// The maximum time any state may take to arrive in these tests; far above what they need, so that a slow machine does
 /// not fail them.
 const PATIENCE: Duration = Duration::from_secs(10);
 
@@ -138,7 +138,7 @@ async fn disconnect_during_backoff_ends_every_task() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn dropping_a_connected_manager_ends_its_tasks() {
-    // The service runs on a runtime of its own, so that the count below sees only the manager's tasks and those of
+    // The service runs on a runtime of its own, so that the count below includes only the manager's tasks and those of
     // its HTTP client, not the service's connection tasks.
     let service_runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let data = tempfile::tempdir().unwrap();
