@@ -5,7 +5,7 @@
 //! A client whose mint reply was lost cannot tell whether the ID was minted; without idempotency, retrying creates a
 //! second ID. With the header, the first request stores its reply in the same transaction as its sequence bump, and
 //! a retry with the same key and the same request gets that reply byte for byte. The same key with a different
-//! request is a client bug (422); the same key while the first request still runs gets 409, so two copies never
+//! request is a client bug (422). The same key while the first request still runs gets 409, so two copies never
 //! race. Records are kept at least 24 hours.
 
 use axum::http::{HeaderValue, StatusCode, header};
@@ -57,7 +57,7 @@ pub(crate) struct InFlight {
 }
 
 impl InFlight {
-    /// Marks `key` as in flight, or returns 409 when another request holds it.
+    /// Marks `key` as in flight, or returns 409 when another running request has claimed it.
     pub(crate) fn claim(state: &AppState, key: &str) -> Result<InFlight, ApiError> {
         if state.claim_key(key) {
             Ok(InFlight { state: state.clone(), key: key.to_owned() })

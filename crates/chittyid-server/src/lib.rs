@@ -18,9 +18,9 @@
 //!   (see [`store`]). Each (region, jurisdiction, type, month) has the numbers `0001`–`9999`; when they are spent,
 //!   the service replies `{"success":false,"error":"SEQUENCE_EXHAUSTED"}` and never wraps.
 //! - **Idempotent mints.** With an `Idempotency-Key` header (at most 255 characters), a repeated request gets the
-//!   stored reply byte for byte (marked `Idempotent-Replayed: true`); the same key with another request gets 422
-//!   `IDEMPOTENCY_KEY_REUSED`; the same key while the first request runs gets 409 `IDEMPOTENCY_KEY_IN_USE`. Records
-//!   survive restarts and are kept at least 24 hours.
+//!   stored reply byte for byte, marked `Idempotent-Replayed: true`. The same key with another request gets 422
+//!   `IDEMPOTENCY_KEY_REUSED`, and the same key while the first request runs gets 409 `IDEMPOTENCY_KEY_IN_USE`.
+//!   Records survive restarts and are kept at least 24 hours.
 //! - **Authentication.** With tokens configured, minting (and replacing fallback IDs) needs
 //!   `Authorization: Bearer <token>` (401 `UNAUTHORIZED` without). A token that matches none gets 403 `FORBIDDEN` on
 //!   every route, `/health` included, while `/health` without a token stays open for load balancers.

@@ -71,7 +71,7 @@ impl AppState {
     /// # Errors
     ///
     /// Returns [`ServerError::Config`] for an invalid configuration and [`ServerError::Store`] when the store cannot
-    /// be opened, for example because another server holds the same data directory.
+    /// be opened, for example because another server has the same data directory open.
     pub fn open(config: &ServerConfig) -> Result<AppState, ServerError> {
         config.validate()?;
         let store = RedbStore::open(&config.data_dir)?;
@@ -114,7 +114,7 @@ impl AppState {
         self.inner.store.minted()
     }
 
-    /// Returns how many requests were answered from a stored idempotency record since the state was opened.
+    /// Returns how many requests were served from a stored idempotency record since the state was opened.
     pub fn idempotent_replays(&self) -> u64 {
         self.inner.replays.load(Ordering::Relaxed)
     }

@@ -1,4 +1,4 @@
-//! The admin handlers (`/admin/faults`) and the gate that holds requests while the service is paused.
+//! The admin handlers (`/admin/faults`) and the gate that stalls requests while the service is paused.
 
 use axum::Json;
 use axum::extract::{Request, State};

@@ -17,7 +17,7 @@
 //! - `GET /admin/faults` lists the active faults.
 //!
 //! Mint faults (`status`, `rejected`, `fallback`, `malformedJson`, `oversizedBody`, `wrongContentType`) replace the
-//! reply of mint and batch requests whose parameters are valid; at most one applies per request. `slowMint` and
+//! reply of mint and batch requests whose parameters are valid. At most one of them applies per request. `slowMint` and
 //! `dropAfterCommit` apply to every request that mints, also replacements of fallback IDs.
 
 mod admin;
@@ -33,7 +33,7 @@ pub(crate) use self::admin::{clear, list, pause_gate, submit};
 pub use self::plan::{Fault, FaultPlan};
 pub(crate) use self::reply::{batch_reply, mint_reply};
 
-/// A fault that delays or holds `GET /health`.
+/// A fault that delays or stalls `GET /health`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum HealthFault {
     Delay(Duration),

@@ -31,7 +31,7 @@ pub struct FaultPlan {
 #[serde(tag = "mode", rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum Fault {
-    /// Mint routes answer with this HTTP status (500, 502, 503, 429 …) and an error body, and `Retry-After` in
+    /// Mint routes reply with this HTTP status (500, 502, 503, 429 …) and an error body, and `Retry-After` in
     /// seconds when given.
     #[serde(rename_all = "camelCase")]
     Status {
@@ -41,23 +41,23 @@ pub enum Fault {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_after: Option<u32>,
     },
-    /// Mint routes answer 200 with `success:false` and this error (default `Invalid entityType: injected fault`).
+    /// Mint routes reply 200 with `success:false` and this error (default `Invalid entityType: injected fault`).
     Rejected {
         /// The `error` field.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
-    /// Mint routes answer 200 with a fallback ID of this error code (default 1, mint unavailable).
+    /// Mint routes reply 200 with a fallback ID of this error code (default 1, mint unavailable).
     Fallback {
         /// The fallback ID's error code, as in `03-0-ERR-<code>-…`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         code: Option<u16>,
     },
-    /// Mint routes answer 200 with a truncated JSON body.
+    /// Mint routes reply 200 with a truncated JSON body.
     MalformedJson,
-    /// Mint routes answer 200 with a 2 MiB JSON body.
+    /// Mint routes reply 200 with a 2 MiB JSON body.
     OversizedBody,
-    /// Mint routes answer 200 with an HTML page.
+    /// Mint routes reply 200 with an HTML page.
     WrongContentType,
     /// Mint routes hold the request this long before it reaches the store, with its idempotency key claimed.
     #[serde(rename_all = "camelCase")]
@@ -67,13 +67,13 @@ pub enum Fault {
     },
     /// Mint routes commit the mint durably, then close the connection without a reply.
     DropAfterCommit,
-    /// `GET /health` answers after this delay.
+    /// `GET /health` replies after this delay.
     #[serde(rename_all = "camelCase")]
     SlowHealth {
         /// The delay in milliseconds.
         delay_ms: u64,
     },
-    /// `GET /health` never answers (until the server stops).
+    /// `GET /health` sends no reply until the server stops.
     HangHealth,
     /// Every route except `/admin/faults` waits until `resume` or `DELETE /admin/faults`.
     Pause,

@@ -16,7 +16,7 @@ use crate::store::writer::MintSpec;
 /// The size of an `oversizedBody` reply: 2 MiB.
 const OVERSIZED_BYTES: usize = 2 * 1024 * 1024;
 
-/// The reply of a mint route under `fault`.
+/// Builds the reply of a mint route under `fault`.
 pub(crate) fn mint_reply(fault: &Fault, entity: EntityType, dialect: Dialect) -> Response {
     match fault {
         Fault::Rejected { error } => {
@@ -48,7 +48,7 @@ pub(crate) fn mint_reply(fault: &Fault, entity: EntityType, dialect: Dialect) ->
     }
 }
 
-/// The reply of a batch route under `fault`.
+/// Builds the reply of a batch route under `fault`.
 pub(crate) fn batch_reply(fault: &Fault, entries: &[Result<MintSpec, String>]) -> Response {
     match fault {
         Fault::Rejected { error } => {
@@ -73,7 +73,7 @@ pub(crate) fn batch_reply(fault: &Fault, entries: &[Result<MintSpec, String>]) -
     }
 }
 
-/// The replies that do not depend on the route: a status, malformed JSON, a huge body, HTML.
+/// Builds the replies that do not depend on the route: a status, malformed JSON, a huge body, HTML.
 fn transport_reply(fault: &Fault) -> Response {
     match fault {
         Fault::Status { status, retry_after } => {

@@ -19,7 +19,7 @@ use crate::idempotency::json_response;
 use crate::state::AppState;
 use crate::store::writer::{MintRefusal, MintResult, MintSpec, Render, Rendered};
 
-/// The most entries one batch may hold.
+/// The maximum number of entries in one batch.
 pub const MAX_BATCH_ENTRIES: usize = 1_000;
 
 /// `POST /v1/mint/batch`, `/api/v1/mint/batch`, `/api/v2/chittyid/mint/batch`.
@@ -45,7 +45,10 @@ pub(crate) async fn batch(State(state): State<AppState>, payload: Payload) -> Re
         return rejection("Invalid requests: the batch is empty", None);
     }
     if entries.len() > MAX_BATCH_ENTRIES {
-        let message = format!("a batch holds at most {MAX_BATCH_ENTRIES} entries, this one has {}", entries.len());
+        let message = format!(
+            "a batch may have at most {MAX_BATCH_ENTRIES} entries, but this one has {}; split it into smaller batches",
+            entries.len()
+        );
         return rejection("BATCH_TOO_LARGE", Some(message));
     }
 
@@ -72,7 +75,7 @@ fn entry_spec(entry: &Value, defaults: &RawParams) -> Result<MintSpec, String> {
     raw.or(defaults).into_spec()
 }
 
-/// A rejected batch: status 200, `success:false`.
+/// Builds a rejected batch reply: status 200, `success:false`.
 fn rejection(error: &str, message: Option<String>) -> Response {
     let mut body = serde_json::json!({ "success": false, "error": error, "chittyIds": [], "results": [] });
     if let Some(message) = message {

@@ -22,7 +22,7 @@ pub(crate) fn health_reply(state: &AppState) -> HealthReply {
     }
 }
 
-/// `GET /health`; a `slowHealth` or `hangHealth` fault delays or holds the reply.
+/// `GET /health`; a `slowHealth` or `hangHealth` fault delays or stalls the reply.
 pub(crate) async fn health(State(state): State<AppState>) -> Response {
     match state.faults().take_health_fault() {
         Some(HealthFault::Delay(delay)) => {

@@ -63,7 +63,7 @@ pub(crate) async fn run_job(state: &AppState, payload: &Payload, specs: Vec<Mint
     idempotency::respond(state, outcome)
 }
 
-/// Closes the request's connection without a reply, as a `dropAfterCommit` fault asks.
+/// Closes the request's connection without a reply, as a `dropAfterCommit` fault requests.
 ///
 /// Without a connection (a router driven in a test without a socket) there is nothing to close, and the handler
 /// replies as usual.
@@ -79,12 +79,12 @@ async fn drop_connection(state: &AppState, payload: &Payload) {
     }
 }
 
-/// The reply for a path that no route serves: 404 with the hosted service's envelope.
+/// Rejects a path that no route serves: 404 with the hosted service's envelope.
 pub(crate) async fn not_found(uri: Uri) -> ApiError {
     ApiError::not_found(uri.path())
 }
 
-/// The reply for a served path with another method: 405 as JSON.
+/// Rejects a served path called with another method: 405 as JSON.
 pub(crate) async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     let path: String = uri.path().chars().take(200).collect();
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", format!("{method} is not allowed on {path}"))

@@ -1,9 +1,9 @@
-//! `GET /health/stream`: a server-sent event stream that a client holds open to notice at once when the service
+//! `GET /health/stream`: a server-sent event stream that a client keeps open to notice at once when the service
 //! goes away.
 //!
 //! The stream sends one `event: health` with the [`HealthReply`](chittyid::wire::HealthReply) JSON at once, then
-//! only keep-alive comments. It costs one idle connection and a timer; when the server is killed the client sees
-//! EOF or a reset, and a graceful shutdown ends the stream.
+//! only keep-alive comments, so it costs one idle connection and a timer. When the server is killed, the client
+//! sees EOF or a reset. A graceful shutdown ends the stream.
 
 use std::convert::Infallible;
 

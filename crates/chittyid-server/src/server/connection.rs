@@ -2,7 +2,7 @@
 //!
 //! # Why not `axum::serve`
 //!
-//! `axum::serve` with graceful shutdown waits for open connections, and a `/health/stream` client holds one open for
+//! `axum::serve` with graceful shutdown waits for open connections, and a `/health/stream` client keeps one open for
 //! as long as it likes. A kill must behave like a crashed process: every connection closes at once, also idle and
 //! streaming ones, and the store is released right after. Owning the connection tasks makes that an `abort_all`.
 
@@ -41,7 +41,7 @@ impl ConnectionControl {
     }
 }
 
-/// How the loop was asked to stop.
+/// The signals that stop the loop.
 #[derive(Debug, Clone)]
 pub(crate) struct StopSignals {
     /// Stop accepting, let in-flight requests finish (up to [`GRACEFUL_TIMEOUT`]), then close the store.
@@ -95,7 +95,7 @@ pub(crate) async fn serve(listener: TcpListener, state: AppState, stop: StopSign
 
 /// Serves one connection until it ends, is closed by a handler, or the server stops.
 async fn serve_connection(stream: TcpStream, app: Router, graceful: CancellationToken) {
-    // Small replies should leave at once; the service answers one request per round trip.
+    // Small replies should leave at once, because each request waits for its reply before the next one.
     let _ = stream.set_nodelay(true);
     let control = ConnectionControl(CancellationToken::new());
     let closed = control.0.clone();

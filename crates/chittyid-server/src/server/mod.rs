@@ -3,8 +3,8 @@
 //!
 //! A server stops in one of two ways. [`RunningServer::shutdown`] is graceful: it stops accepting, ends health
 //! streams, lets in-flight requests finish (up to 10 s), then closes the store. [`RunningServer::kill`] behaves
-//! like a crashed process: every connection closes at once and nothing drains, but the store is released, so that
-//! a test can bind a new server on the same data directory and port right away and check that no ID repeats.
+//! like a crashed process: every connection closes at once and nothing drains. The store is still released, so a
+//! test can bind a new server on the same data directory and port right away and check that no ID repeats.
 
 mod connection;
 
@@ -52,13 +52,13 @@ impl Server {
     ///
     /// Returns [`ServerError::Bind`] when the address cannot be bound, [`ServerError::Config`] for an invalid
     /// configuration, and [`ServerError::Store`] when the store cannot be opened (for example, because another
-    /// server holds the data directory).
+    /// server has the data directory open).
     pub async fn bind(config: ServerConfig, addr: SocketAddr) -> Result<Server, ServerError> {
         config.validate()?;
         let listener = TcpListener::bind(addr).await.map_err(|source| ServerError::Bind { addr, source })?;
         let local_addr = listener.local_addr().map_err(|source| ServerError::Bind { addr, source })?;
-        // NOTE: opening redb reads the file header and may repair it after a crash; this blocks the calling task
-        // for that long, which is acceptable once at start.
+        // NOTE: opening redb reads the file header and may repair the file after a crash. That blocks the calling
+        // task meanwhile, which is acceptable once at start.
         let state = AppState::open(&config)?;
         Ok(Server { listener, state, local_addr })
     }
@@ -81,8 +81,8 @@ impl Server {
     ///
     /// # Cancel safety
     ///
-    /// Dropping the future drops the listener and every connection task, but does not wait for the store to close;
-    /// it closes once its last request is gone.
+    /// Dropping the future drops the listener and every connection task, but does not wait for the store to close.
+    /// The store closes once its last request is gone.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
         let stop = StopSignals { graceful: CancellationToken::new(), kill: CancellationToken::new() };
         let trigger = stop.graceful.clone();

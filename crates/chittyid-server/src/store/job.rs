@@ -15,12 +15,12 @@ pub(crate) struct MintSpec {
     pub(crate) trust: u8,
 }
 
-/// Why one ID of a job was not minted.
+/// The reason one ID of a job was not minted.
 #[derive(Debug, Clone)]
 pub(crate) enum MintRefusal {
     /// Every sequence number of the key is spent.
     SequenceExhausted { key: SequenceKey },
-    /// The parts did not form an ID; the message says which part.
+    /// The parts did not form an ID. The message names the wrong part.
     Invalid(String),
 }
 
@@ -51,7 +51,7 @@ pub(crate) struct MintJob {
     pub(crate) render: Render,
 }
 
-/// What happened to a job.
+/// The outcome of a job.
 #[derive(Debug)]
 pub(crate) enum MintOutcome {
     /// The job minted (or was refused with nothing minted); this is its reply.
@@ -62,7 +62,7 @@ pub(crate) enum MintOutcome {
     KeyReused,
 }
 
-/// Why the writer did not process a job.
+/// The reason the writer did not process a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum WriteError {
     /// The store is closed because the server is shutting down.

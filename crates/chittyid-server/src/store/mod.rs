@@ -9,8 +9,8 @@
 //! idempotency record and the minted total are written in the same transaction as the sequence bump, so a crash
 //! cannot leave an ID minted without its record.
 //!
-//! Each fsync costs about a disk flush, so the service does not commit once per mint: one writer thread takes
-//! every pending request and commits them all in one transaction (group commit), then answers each.
+//! Each fsync costs about a disk flush, so the service does not commit once per mint. One writer thread takes
+//! every pending request, commits them all in one transaction (group commit), then replies to each.
 //!
 //! [`MintStore`] is the storage interface, so that a PostgreSQL store can be added later; [`RedbStore`] is the one
 //! implementation, a single redb file in the data directory.
@@ -48,7 +48,7 @@ pub use self::error::StoreError;
 pub use self::record::IdempotencyRecord;
 pub use self::redb::{DATABASE_FILE, RedbStore};
 
-/// The first sequence number issued for a new key. `0000` is never issued, so each key holds 9,999 IDs.
+/// The first sequence number issued for a new key. `0000` is never issued, so each key has 9,999 IDs.
 pub const FIRST_SEQUENCE: u16 = 1;
 
 /// How long an idempotency record is kept at least: 24 hours, in seconds.

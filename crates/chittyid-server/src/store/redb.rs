@@ -45,7 +45,7 @@ impl RedbStore {
     /// # Errors
     ///
     /// Returns [`StoreError::CreateDir`] when the directory cannot be created and [`StoreError::Open`] when the file
-    /// cannot be opened, for example because another store in this or another process holds it.
+    /// cannot be opened, for example because another store in this or another process has it open.
     pub fn open(data_dir: &Path) -> Result<RedbStore, StoreError> {
         std::fs::create_dir_all(data_dir)
             .map_err(|source| StoreError::CreateDir { path: data_dir.to_owned(), source })?;

@@ -3,7 +3,7 @@
 //! # Why
 //!
 //! A durable commit waits for fsync, which takes milliseconds. Committing each mint alone would cap the service at
-//! a few hundred mints per second; committing whatever queued up during the previous fsync costs one fsync per
+//! a few hundred mints per second. Committing whatever queued up during the previous fsync costs one fsync per
 //! group instead. A job is answered only after its group's commit returned, so no reply ever carries a sequence
 //! number that a crash could hand out again.
 
@@ -21,7 +21,7 @@ pub(crate) use super::job::{
     IdempotencyClaim, MintJob, MintOutcome, MintRefusal, MintResult, MintSpec, Render, Rendered, WriteError,
 };
 
-/// How many jobs one transaction takes at most, so that a flood of requests still gets answered in slices.
+/// The maximum number of jobs in one transaction, so that a flood of requests still gets replies in slices.
 const MAX_GROUP_JOBS: usize = 512;
 /// How many jobs may wait for the writer before senders wait too.
 const QUEUE_CAPACITY: usize = 4096;
@@ -102,7 +102,7 @@ impl StoreHandle {
     }
 }
 
-/// The creation time (Unix seconds) before which idempotency records are expired.
+/// Computes the creation time (Unix seconds) before which idempotency records are expired.
 fn expiry_cutoff(now: OffsetDateTime) -> u64 {
     unix_seconds(now).saturating_sub(IDEMPOTENCY_RETENTION_SECS)
 }
@@ -111,8 +111,8 @@ fn unix_seconds(now: OffsetDateTime) -> u64 {
     u64::try_from(now.unix_timestamp()).unwrap_or(0)
 }
 
-/// The writer thread's loop: take a group of commands, commit its mints, answer them; stop on `Close` or when every
-/// handle is gone.
+/// Runs the writer thread: takes a group of commands, commits its mints and replies to them. Stops on `Close` or
+/// when every handle is gone.
 fn run(
     mut store: Box<dyn MintStore>,
     mut commands: mpsc::Receiver<Command>,

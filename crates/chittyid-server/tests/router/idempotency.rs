@@ -73,7 +73,7 @@ async fn running_key_gets_409() {
     let harness = Harness::new();
     // Hold the first request before the store, with its key claimed, for longer than the test runs.
     harness.post("/admin/faults", r#"{"mode":"slowMint","delayMs":3600000,"count":1}"#).await;
-    let held = {
+    let held_request = {
         let state = harness.state.clone();
         tokio::spawn(async move {
             let request = post("/mint").header("idempotency-key", "busy").body(Body::from(r#"{"entityType":"P"}"#));
@@ -89,8 +89,8 @@ async fn running_key_gets_409() {
     assert_eq!(reply.status, 409);
     assert_eq!(reply.json["error"], "IDEMPOTENCY_KEY_IN_USE");
 
-    held.abort();
-    let _ = held.await;
+    held_request.abort();
+    let _ = held_request.await;
     let retry = mint_with_key(&harness, "/mint", "busy", r#"{"entityType":"P"}"#).await;
     assert_eq!(retry.json["success"], true, "the key is released when the held request is dropped");
 }

@@ -2,6 +2,7 @@
 
 mod auth;
 mod envelope;
+mod faults;
 mod idempotency;
 mod mint;
 mod validate;
@@ -13,7 +14,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
-/// An opened state and the directory that holds its store.
+/// An opened state and the directory of its store.
 pub(crate) struct Harness {
     pub(crate) state: AppState,
     _dir: TempDir,
@@ -61,7 +62,7 @@ impl Harness {
     }
 }
 
-/// A POST request builder with a JSON content type.
+/// Starts a POST request with a JSON content type.
 pub(crate) fn post(path: &str) -> axum::http::request::Builder {
     Request::builder().method(Method::POST).uri(path).header("content-type", "application/json")
 }

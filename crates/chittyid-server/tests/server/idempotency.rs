@@ -61,7 +61,7 @@ async fn running_key_gets_409_over_socket() {
     let slow = client.post(url(&server, "/admin/faults")).body(r#"{"mode":"slowMint","delayMs":3600000,"count":1}"#);
     slow.send().await.unwrap();
 
-    let held = {
+    let held_request = {
         let (client, endpoint) = (client.clone(), url(&server, "/mint"));
         tokio::spawn(async move { mint_with_key(&client, &endpoint, "held-key").await })
     };
@@ -78,7 +78,7 @@ async fn running_key_gets_409_over_socket() {
     assert_eq!(response.status(), 409);
 
     // A graceful shutdown releases the held request with 503 instead of waiting an hour.
-    tokio::time::timeout(Duration::from_secs(10), server.shutdown()).await.expect("shutdown is not held").unwrap();
-    let held_status = held.await.unwrap().map(|response| response.status().as_u16());
+    tokio::time::timeout(Duration::from_secs(10), server.shutdown()).await.expect("shutdown is not held up").unwrap();
+    let held_status = held_request.await.unwrap().map(|response| response.status().as_u16());
     assert!(matches!(held_status, Ok(503) | Err(_)), "{held_status:?}");
 }

@@ -21,7 +21,7 @@ pub(crate) async fn start(dir: &Path) -> RunningServer {
     start_on(dir, "127.0.0.1:0".parse().unwrap()).await
 }
 
-/// A client that never goes through a proxy, so that loopback traffic stays on loopback.
+/// Builds a client that never goes through a proxy, so that loopback traffic stays on loopback.
 pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()
 }
