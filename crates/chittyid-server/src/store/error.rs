@@ -35,6 +35,9 @@ pub enum StoreError {
     /// The writer thread that owns the store could not be started.
     #[error("failed to start the store's writer thread")]
     Thread(#[source] io::Error),
+    /// Building a reply inside the transaction panicked; the transaction was discarded.
+    #[error("a mint job panicked inside the store transaction")]
+    Panicked,
     /// The store was closed, because the server shut down.
     #[error("the store is closed")]
     Closed,

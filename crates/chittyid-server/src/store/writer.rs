@@ -7,6 +7,7 @@
 //! group instead. A job is answered only after its group's commit returned, so no reply ever carries a sequence
 //! number that a crash could hand out again.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -160,7 +161,11 @@ type Reply = oneshot::Sender<Result<MintOutcome, WriteError>>;
 fn commit_group(store: &mut dyn MintStore, group: Vec<(MintJob, Reply)>, minted: &AtomicU64) {
     let (jobs, replies): (Vec<MintJob>, Vec<Reply>) = group.into_iter().unzip();
     let jobs_in_group = jobs.len();
-    match apply_group(store, jobs, OffsetDateTime::now_utc()) {
+    // A panicking render closure must not end the writer thread, because every later mint would then fail. The
+    // transaction unwinds uncommitted, so nothing of the group is kept.
+    let applied = std::panic::catch_unwind(AssertUnwindSafe(|| apply_group(store, jobs, OffsetDateTime::now_utc())))
+        .unwrap_or_else(|_| Err(StoreError::Panicked));
+    match applied {
         Ok((outcomes, count)) => {
             minted.fetch_add(count, Ordering::Relaxed);
             tracing::trace!(jobs = jobs_in_group, minted = count, "committed mint group");
@@ -259,4 +264,51 @@ fn mint_one(
         trust: spec.trust,
     };
     Ok(ChittyId::new(parts).map_err(|error| MintRefusal::Invalid(error.to_string())))
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use chittyid::format::EntityType;
+
+    use super::*;
+    use crate::store::RedbStore;
+
+    fn spec() -> MintSpec {
+        MintSpec { region: 1, jurisdiction: "USA".to_owned(), entity: EntityType::Person, trust: 0 }
+    }
+
+    fn job(render: Render) -> MintJob {
+        MintJob { specs: vec![spec()], idempotency: None, render }
+    }
+
+    fn plain_render() -> Render {
+        Box::new(|results: &[MintResult], _| Rendered {
+            status: 200,
+            body: Bytes::from(results.iter().flatten().map(ToString::to_string).collect::<String>()),
+        })
+    }
+
+    #[tokio::test]
+    async fn panicking_job_leaves_writer_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let handle = StoreHandle::spawn(Box::new(RedbStore::open(dir.path()).unwrap())).unwrap();
+
+        let failed = handle.mint(job(Box::new(|_, _| panic!("render failed")))).await;
+        assert_eq!(failed.unwrap_err(), WriteError::Failed);
+
+        let outcome = handle.mint(job(plain_render())).await.unwrap();
+        assert!(matches!(outcome, MintOutcome::Minted(_)), "{outcome:?}");
+        assert_eq!(handle.minted(), 1, "the panicked group was not committed");
+        handle.close().await;
+    }
+
+    #[tokio::test]
+    async fn closed_writer_rejects_jobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let handle = StoreHandle::spawn(Box::new(RedbStore::open(dir.path()).unwrap())).unwrap();
+        handle.close().await;
+        assert_eq!(handle.mint(job(plain_render())).await.unwrap_err(), WriteError::Closed);
+        assert!(RedbStore::open(dir.path()).is_ok(), "close released the file");
+    }
 }
