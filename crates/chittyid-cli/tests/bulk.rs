@@ -139,7 +139,7 @@ fn default_entity_applies_to_records_without_one() {
 }
 
 #[test]
-fn rerun_on_the_same_service_returns_the_same_ids() {
+fn rerun_returns_the_same_ids() {
     let data = tempfile::tempdir().unwrap();
     let service = chittyid_test_support::ServiceProcess::start(data.path(), &[]);
     let url = service.url().to_string();
