@@ -15,7 +15,7 @@ pub enum StoreError {
         /// The cause.
         source: io::Error,
     },
-    /// The database file could not be opened, for example because another server holds it.
+    /// The database file could not be opened, for example because another server has it open.
     #[error("failed to open the store {}", path.display())]
     Open {
         /// The database file.

@@ -2,9 +2,8 @@
 //!
 //! # Why
 //!
-//! A durable commit waits for fsync, which takes milliseconds. Committing each mint alone would cap the service at
-//! a few hundred mints per second. Committing whatever queued up during the previous fsync costs one fsync per
-//! group instead. A job is answered only after its group's commit returned, so no reply ever carries a sequence
+//! A durable commit waits for fsync. Committing each mint alone would bound the service by the disk's fsync rate,
+//! one mint per fsync. Committing whatever queued up during the previous fsync costs one fsync per group instead. A job gets its reply only after its group's commit returned, so no reply ever carries a sequence
 //! number that a crash could hand out again.
 
 use std::panic::AssertUnwindSafe;
