@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::exit::EXIT_CODES_HELP;
@@ -47,6 +49,10 @@ pub(crate) enum Command {
     Validate(ValidateArgs),
     /// Ask the service whether it is healthy.
     Health(HealthArgs),
+    /// Connect a connection manager and print every connection event until Ctrl-C.
+    Watch(WatchArgs),
+    /// Connect and print the health report of the service, the connection and every resilience layer.
+    Status(StatusArgs),
 }
 
 /// Flags of `chittyid serve`.
@@ -154,6 +160,46 @@ pub(crate) struct ValidateArgs {
 #[derive(Debug, Args)]
 pub(crate) struct HealthArgs {
     /// Print the service's health reply as JSON on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Flags of `chittyid watch`.
+#[derive(Debug, Args)]
+pub(crate) struct WatchArgs {
+    /// Print one JSON object a line instead of human-readable lines.
+    #[arg(long)]
+    pub(crate) json: bool,
+
+    /// Time between health checks, such as 500ms or 30s.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub(crate) health_interval: Duration,
+
+    /// Time limit of one health check.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub(crate) health_timeout: Duration,
+
+    /// First reconnect delay.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub(crate) backoff_base: Duration,
+
+    /// Longest reconnect delay.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub(crate) backoff_cap: Duration,
+
+    /// Reconnect attempts before giving up (FAILED). Default is unlimited.
+    #[arg(long, value_name = "N")]
+    pub(crate) max_attempts: Option<u32>,
+
+    /// Turn off reconnect jitter (on by default).
+    #[arg(long)]
+    pub(crate) no_jitter: bool,
+}
+
+/// Flags of `chittyid status`.
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// Print the report as JSON on stdout.
     #[arg(long)]
     pub(crate) json: bool,
 }

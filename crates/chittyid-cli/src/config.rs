@@ -9,8 +9,9 @@ use std::path::PathBuf;
 use chittyid::format::EntityType;
 use chittyid::{ServiceUrl, Token};
 
-use crate::args::{Cli, Command, FormatArg, HealthArgs, MintArgs, ServeArgs, ValidateArgs};
+use crate::args::{Cli, Command, FormatArg, HealthArgs, MintArgs, ServeArgs, StatusArgs, ValidateArgs, WatchArgs};
 use crate::bulk::{BulkJob, Format};
+use crate::commands::WatchSettings;
 use crate::exit::UsageError;
 
 /// The whole validated configuration.
@@ -52,6 +53,20 @@ pub(crate) enum CommandConfig {
         /// The service to ask, with `--remote`; offline otherwise.
         remote: Option<ServiceConfig>,
         /// Print one JSON object per ID.
+        json: bool,
+    },
+    /// `chittyid watch`.
+    Watch {
+        /// The service to watch.
+        service: ServiceConfig,
+        /// The manager's settings and the output form.
+        settings: WatchSettings,
+    },
+    /// `chittyid status`.
+    Status {
+        /// The service to report on.
+        service: ServiceConfig,
+        /// Print the report as JSON.
         json: bool,
     },
     /// `chittyid health`.
@@ -128,9 +143,29 @@ impl Config {
                 CommandConfig::Validate { ids: ids.clone(), remote, json: *json }
             }
             Command::Health(HealthArgs { json }) => CommandConfig::Health { service: service()?, json: *json },
+            Command::Watch(args) => CommandConfig::Watch { service: service()?, settings: watch_settings(args)? },
+            Command::Status(StatusArgs { json }) => CommandConfig::Status { service: service()?, json: *json },
         };
         Ok(Config { verbose: cli.verbose, command })
     }
+}
+
+fn watch_settings(args: &WatchArgs) -> anyhow::Result<WatchSettings> {
+    let backoff = chittyid::Backoff::new()
+        .base(args.backoff_base)
+        .cap(args.backoff_cap)
+        .max_attempts(args.max_attempts)
+        .jitter(!args.no_jitter);
+    backoff.validate().map_err(|error| usage(format!("invalid backoff flags: {error}")))?;
+    if args.health_interval.is_zero() || args.health_timeout.is_zero() {
+        return Err(usage("--health-interval and --health-timeout must be greater than zero"));
+    }
+    Ok(WatchSettings {
+        health_interval: args.health_interval,
+        health_timeout: args.health_timeout,
+        backoff,
+        json: args.json,
+    })
 }
 
 fn service_config(cli: &Cli) -> anyhow::Result<ServiceConfig> {

@@ -3,9 +3,13 @@
 mod health;
 mod mint;
 mod serve;
+mod status;
 mod validate;
+mod watch;
 
-use chittyid::Client;
+pub(crate) use watch::WatchSettings;
+
+use chittyid::{Client, ServiceUrl, Token};
 
 use crate::config::{CommandConfig, Config, ServiceConfig, Target};
 use crate::embedded::Embedded;
@@ -32,13 +36,19 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<Exit> {
         CommandConfig::Health { service, json } => {
             with_client(&service, |client| async move { health::run(&client, json).await }).await
         }
+        CommandConfig::Watch { service, settings } => {
+            with_url(&service, |url, token| async move { watch::run(url, token, settings).await }).await
+        }
+        CommandConfig::Status { service, json } => {
+            with_url(&service, |url, token| async move { status::run(url, token, json).await }).await
+        }
     }
 }
 
-/// Builds a client for `service`, starting the embedded service first when asked, and runs `command` with it.
-async fn with_client<F, Fut>(service: &ServiceConfig, command: F) -> anyhow::Result<Exit>
+/// Resolves the service's URL, starting the embedded service first when asked, and runs `command` with it.
+async fn with_url<F, Fut>(service: &ServiceConfig, command: F) -> anyhow::Result<Exit>
 where
-    F: FnOnce(Client) -> Fut,
+    F: FnOnce(ServiceUrl, Option<Token>) -> Fut,
     Fut: Future<Output = anyhow::Result<Exit>>,
 {
     let (url, embedded) = match &service.target {
@@ -48,16 +58,25 @@ where
         }
         Target::Url(url) => (url.clone(), None),
     };
-    let mut builder = Client::builder().base_url(url);
-    if let Some(token) = &service.token {
-        builder = builder.token(token.clone());
-    }
-    let result = match builder.build() {
-        Ok(client) => command(client).await,
-        Err(error) => Err(error.into()),
-    };
+    let result = command(url, service.token.clone()).await;
     if let Some(embedded) = embedded {
         embedded.shutdown().await;
     }
     result
+}
+
+/// Builds a client for `service`, starting the embedded service first when asked, and runs `command` with it.
+async fn with_client<F, Fut>(service: &ServiceConfig, command: F) -> anyhow::Result<Exit>
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = anyhow::Result<Exit>>,
+{
+    with_url(service, |url, token| async move {
+        let mut builder = Client::builder().base_url(url);
+        if let Some(token) = token {
+            builder = builder.token(token);
+        }
+        command(builder.build()?).await
+    })
+    .await
 }

@@ -1,0 +1,80 @@
+//! `chittyid watch`: connect a connection manager to the service and print every event as it happens.
+
+use std::time::{Duration, SystemTime};
+
+use chittyid::connection::{ConnectionEvent, ConnectionManager, EventKind};
+use chittyid::{Backoff, ServiceUrl, Token};
+
+use crate::exit::Exit;
+use crate::output::print_line;
+
+/// The manager settings `watch` takes from its flags.
+#[derive(Debug, Clone)]
+pub(crate) struct WatchSettings {
+    /// Time between health checks.
+    pub(crate) health_interval: Duration,
+    /// Time limit of one health check.
+    pub(crate) health_timeout: Duration,
+    /// The reconnect backoff.
+    pub(crate) backoff: Backoff,
+    /// Print one JSON object a line.
+    pub(crate) json: bool,
+}
+
+/// Prints the manager's events until Ctrl-C or SIGTERM, then disconnects and returns success.
+///
+/// # Errors
+///
+/// Returns an error when the manager's settings are invalid or stdout is gone.
+pub(crate) async fn run(url: ServiceUrl, token: Option<Token>, settings: WatchSettings) -> anyhow::Result<Exit> {
+    let mut builder = ConnectionManager::builder(url)
+        .health_check_interval(settings.health_interval)
+        .health_check_timeout(settings.health_timeout)
+        .backoff(settings.backoff);
+    if let Some(token) = token {
+        builder = builder.token(token);
+    }
+    let manager = builder.build()?;
+    let mut events = manager.events();
+    let starting = manager.clone();
+    // The first attempt's outcome arrives as events too, so its result needs no handling here.
+    tokio::spawn(async move { starting.connect().await });
+
+    let shutdown = chittyid_server::shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            event = events.recv() => match event {
+                Some(Ok(event)) => print_event(&event, settings.json)?,
+                Some(Err(missed)) => {
+                    tracing::warn!(count = missed.count, "watch fell behind and missed events");
+                }
+                None => break,
+            },
+        }
+    }
+    manager.disconnect().await;
+    Ok(Exit::Success)
+}
+
+fn print_event(event: &ConnectionEvent, json: bool) -> anyhow::Result<()> {
+    if json {
+        return Ok(print_line(&serde_json::to_string(event)?)?);
+    }
+    let time = time::OffsetDateTime::from(event.timestamp.min(SystemTime::now()));
+    let clock = format!("{:02}:{:02}:{:02}.{:03}", time.hour(), time.minute(), time.second(), time.millisecond());
+    let text = match &event.kind {
+        EventKind::Connected { service_url } => format!("connected to {service_url}"),
+        EventKind::Disconnected { service_url } => format!("disconnected from {service_url}"),
+        EventKind::Reconnecting { attempt, delay } => format!("reconnect attempt {attempt} in {delay:?}"),
+        EventKind::Unhealthy { service_url, reason } => format!("{service_url} is unhealthy: {reason}"),
+        EventKind::StateChange { from, to } => format!("state {from} -> {to}"),
+        EventKind::Error { error } => format!("error: {error}"),
+        EventKind::MaxReconnectAttemptsReached { attempts } => {
+            format!("gave up after {attempts} reconnect attempts")
+        }
+        other => format!("{}", other.name()),
+    };
+    Ok(print_line(&format!("{clock} {text}"))?)
+}
