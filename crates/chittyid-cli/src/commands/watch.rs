@@ -74,7 +74,7 @@ fn print_event(event: &ConnectionEvent, json: bool) -> anyhow::Result<()> {
         EventKind::MaxReconnectAttemptsReached { attempts } => {
             format!("gave up after {attempts} reconnect attempts")
         }
-        other => format!("{}", other.name()),
+        other => other.name().to_owned(),
     };
     Ok(print_line(&format!("{clock} {text}"))?)
 }
