@@ -23,7 +23,7 @@ pub(crate) async fn run(url: ServiceUrl, token: Option<Token>, json: bool) -> an
         builder = builder.token(token);
     }
     let service = builder.build()?;
-    // A failed first attempt leaves the manager retrying; the report below says so.
+    // A failed first attempt leaves the manager retrying, and the report shows that state.
     let _ = tokio::time::timeout(CONNECT_WAIT, service.connect()).await;
     let report = service.health_report().await;
     service.disconnect().await;

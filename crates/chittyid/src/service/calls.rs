@@ -16,8 +16,8 @@ use crate::resilience::{CircuitBreaker, Outcome, RetryBudget, RetryPolicy, TtlCa
 /// A resilient ChittyID client: a [`Client`] behind a connection gate, a circuit breaker and safe retries, with a
 /// validation cache. Cloning is cheap and clones share everything.
 ///
-/// Each call first checks the [`ConnectionManager`]: connected, go on; otherwise wait or fail fast as the call's
-/// [`CallOptions`] say. Then the breaker grants a permit or rejects at once. The request is retried only for
+/// Each call first checks the [`ConnectionManager`]: connected, go on; otherwise wait or fail fast, as set in the call's
+/// [`CallOptions`]. Then the breaker grants a permit or rejects at once. The request is retried only for
 /// failures a retry can cure, within the retry budget and the call's deadline; a mint keeps one idempotency key
 /// across every attempt, so the service mints at most once. Connection-level failures are reported to the manager,
 /// which checks the service at once instead of waiting for its next tick.
@@ -158,7 +158,7 @@ impl ChittyIdService {
         }
         let client = &self.layers.client;
         let validation = self.call(self.layers.options, true, |_| client.validate(id)).await?;
-        // A replaced fallback ID made the service mint: the answer is not one to repeat from a cache.
+        // Validating a fallback ID made the service mint a replacement, so the result must not be served from the cache.
         if validation.replaced_by.is_none() {
             self.layers.cache.insert(id.to_owned(), validation.clone());
         }
@@ -260,7 +260,7 @@ impl crate::resilience::Retryable for Attempt {
     }
 }
 
-/// Decides whether a result says something about the service's health.
+/// Classifies a result for the circuit breaker: does it reflect the service's health?
 fn breaker_outcome<T>(result: &Result<T, ClientError>) -> Outcome {
     let Err(error) = result else { return Outcome::Success };
     match error.kind() {
@@ -272,7 +272,7 @@ fn breaker_outcome<T>(result: &Result<T, ClientError>) -> Outcome {
         | ErrorKind::InvalidId { .. }
         | ErrorKind::Transport => Outcome::Failure,
         ErrorKind::Status { status, .. } if status.is_server_error() || status.as_u16() == 429 => Outcome::Failure,
-        // Client errors (400, 409, 422), rejections, auth failures and provisional IDs say nothing about whether
+        // Client errors (400, 409, 422), rejections, auth failures and provisional IDs do not show whether
         // the service is up; 401 and 403 are the connection manager's business.
         _ => Outcome::Ignored,
     }

@@ -21,7 +21,7 @@ pub struct ServiceHealth {
     pub format: &'static str,
     /// The entity types, letter and word.
     pub entity_types: Vec<EntityTypeInfo>,
-    /// How IDs are produced: always `remote`, minted by the service and never generated locally.
+    /// The minting mode: always `remote`, because IDs are minted by the service and never generated locally.
     pub mode: &'static str,
 }
 
@@ -35,7 +35,7 @@ pub struct ServiceInfo {
     pub status: Option<String>,
     /// The reported version.
     pub version: Option<String>,
-    /// Why the health request failed.
+    /// The error of the health request, when it failed.
     pub error: Option<String>,
 }
 
