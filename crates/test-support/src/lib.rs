@@ -6,12 +6,16 @@
 //! - [`ServiceProcess`] runs the `chittyid serve` binary as a separate process, so that a test can SIGKILL it and
 //!   restart it on the same port and data folder. Build the binary first (`cargo build -p chittyid-cli`); tests
 //!   never invoke cargo, because `cargo test` holds the build lock.
+//! - [`FaultProxy`] sits between client and service and injects network faults (latency, resets, blackhole…);
+//!   [`TlsProxy`] puts TLS with a test-made certificate in front of the service.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub, rust_2018_idioms)]
 
 mod in_process;
 mod process;
+pub mod proxy;
 
 pub use in_process::InProcessService;
 pub use process::{BINARY_ENV, LOG_FILE, ServiceProcess, chittyid_binary};
+pub use proxy::{FaultProxy, NetworkFault, TlsProxy};
