@@ -175,7 +175,7 @@ proptest! {
         prop_assume!(changed.is_some());
         let changed = changed.unwrap();
         let error = changed.parse::<ChittyId>().unwrap_err();
-        // Changes that break another field's rule (region 0, month 13) are caught before the check value.
+        // Changes that break another rule (region 0 or ERR outside a fallback ID, month 13) fail on that field.
         if !matches!(error.field(), Field::Region | Field::YearMonth) {
             prop_assert_eq!(error.field(), Field::CheckValue, "{}", error);
         }
