@@ -54,11 +54,13 @@ pub(crate) struct ApiError {
     code: &'static str,
     message: String,
     retry_after_secs: Option<u32>,
+    /// Whether the reply carries `Connection: close`, for a request whose body was not read in full.
+    close_connection: bool,
 }
 
 impl ApiError {
     pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), retry_after_secs: None }
+        ApiError { status, code, message: message.into(), retry_after_secs: None, close_connection: false }
     }
 
     /// 404 for a path that no route serves.
@@ -83,6 +85,15 @@ impl ApiError {
             "PAYLOAD_TOO_LARGE",
             format!("the request body exceeds the limit of {limit} bytes"),
         )
+    }
+
+    /// 408 for a request body that did not arrive in time. The reply closes the connection, because the rest of
+    /// the body may still arrive and cannot be told apart from a next request.
+    pub(crate) fn body_timeout(timeout: std::time::Duration) -> ApiError {
+        let message = format!("the request body did not arrive within {} ms", timeout.as_millis());
+        let mut error = ApiError::new(StatusCode::REQUEST_TIMEOUT, "REQUEST_TIMEOUT", message);
+        error.close_connection = true;
+        error
     }
 
     /// 401 for a minting request without a bearer token, when the server requires one.
@@ -120,6 +131,9 @@ impl IntoResponse for ApiError {
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(seconds) = self.retry_after_secs {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if self.close_connection {
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }

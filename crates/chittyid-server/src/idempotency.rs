@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, KeyClaim};
 use crate::store::writer::{MintOutcome, Rendered, WriteError};
 
 /// The longest accepted idempotency key, in bytes.
@@ -57,16 +57,26 @@ pub(crate) struct InFlight {
 }
 
 impl InFlight {
-    /// Marks `key` as in flight, or returns 409 when another running request has claimed it.
+    /// Marks `key` as in flight. Returns 409 when another running request has claimed it, and 503 with
+    /// `Retry-After` when the limit of keys in flight is reached.
     pub(crate) fn claim(state: &AppState, key: &str) -> Result<InFlight, ApiError> {
-        if state.claim_key(key) {
-            Ok(InFlight { state: state.clone(), key: key.to_owned() })
-        } else {
-            Err(ApiError::new(
+        match state.claim_key(key) {
+            KeyClaim::Claimed => Ok(InFlight { state: state.clone(), key: key.to_owned() }),
+            KeyClaim::InUse => Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "IDEMPOTENCY_KEY_IN_USE",
                 "a request with this Idempotency-Key is still running; retry after it finishes",
-            ))
+            )),
+            KeyClaim::Full => {
+                // Debug, not warn: a flood of keys would otherwise flood the log too.
+                tracing::debug!("too many idempotency keys in flight; rejecting a request with 503");
+                Err(ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "TOO_MANY_REQUESTS_IN_FLIGHT",
+                    "too many requests with an Idempotency-Key are running; retry shortly",
+                )
+                .with_retry_after(1))
+            }
         }
     }
 }
@@ -138,6 +148,52 @@ mod tests {
     #[test]
     fn fingerprint_separates_fields() {
         assert_ne!(fingerprint("POST", "/mint", "a", "b".as_bytes()), fingerprint("POST", "/mint", "ab", b""));
+    }
+
+    fn state_with_limit(dir: &std::path::Path, limit: usize) -> AppState {
+        AppState::open(&crate::ServerConfig::new(dir).max_keys_in_flight(limit)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn released_keys_leave_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state_with_limit(dir.path(), 100);
+
+        for index in 0..50_000 {
+            let claim = InFlight::claim(&state, &format!("key-{index}"));
+            assert!(claim.is_ok(), "key {index} was not claimed");
+        }
+
+        assert_eq!(state.idempotency_keys_in_flight(), 0);
+        state.close().await;
+    }
+
+    #[tokio::test]
+    async fn keys_in_flight_stop_at_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state_with_limit(dir.path(), 100);
+
+        let held: Vec<_> =
+            (0..50_000).filter_map(|index| InFlight::claim(&state, &format!("key-{index}")).ok()).collect();
+
+        assert_eq!(held.len(), 100);
+        assert_eq!(state.idempotency_keys_in_flight(), 100);
+        drop(held);
+        assert_eq!(state.idempotency_keys_in_flight(), 0);
+        state.close().await;
+    }
+
+    #[tokio::test]
+    async fn key_in_flight_gets_409_not_503() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state_with_limit(dir.path(), 1);
+        let _held = InFlight::claim(&state, "same").unwrap();
+
+        let again = InFlight::claim(&state, "same").unwrap_err().into_response();
+        let other = InFlight::claim(&state, "other").unwrap_err().into_response();
+
+        assert_eq!(again.status(), StatusCode::CONFLICT);
+        assert_eq!(other.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 
     #[test]

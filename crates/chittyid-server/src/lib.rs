@@ -28,6 +28,10 @@
 //!   malformed JSON 400 `INVALID_JSON`. The hosted service answers malformed JSON with 503; this one does not,
 //!   because 503 invites clients to retry a request that can never succeed. Rejected parameters get 200 with
 //!   `success:false`, as from the hosted service.
+//! - **Bounded resources.** Bodies over [`ServerConfig::body_limit`] get 413, and JSON nested deeper than 128
+//!   levels or invalid UTF-8 get 400. A client slower than [`ServerConfig::header_read_timeout`] or
+//!   [`ServerConfig::body_read_timeout`] is disconnected. At most [`ServerConfig::max_keys_in_flight`] idempotency
+//!   keys are held in memory, because a finished request's key lives only in the store.
 //!
 //! # Examples
 //!
@@ -59,7 +63,10 @@ mod server;
 mod state;
 pub mod store;
 
-pub use config::{ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_STREAM_KEEPALIVE, ServerConfig};
+pub use config::{
+    ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_MAX_KEYS_IN_FLIGHT, DEFAULT_STREAM_KEEPALIVE, ServerConfig,
+};
 pub use error::ServerError;
 pub use faults::{Fault, FaultPlan};
 pub use idempotency::{MAX_KEY_LEN as MAX_IDEMPOTENCY_KEY_LEN, REPLAYED_HEADER};

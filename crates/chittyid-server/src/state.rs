@@ -14,6 +14,17 @@ use crate::faults::Faults;
 use crate::store::writer::StoreHandle;
 use crate::store::{MintStore, RedbStore};
 
+/// The result of [`AppState::claim_key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyClaim {
+    /// The key is now in flight.
+    Claimed,
+    /// Another running request holds the key.
+    InUse,
+    /// The limit of keys in flight is reached.
+    Full,
+}
+
 /// The state of one service instance, shared by all requests; cheap to clone.
 ///
 /// [`router`](crate::router()) serves it. A test can drive that router without a socket:
@@ -44,6 +55,9 @@ struct Inner {
     body_limit: usize,
     stream_keepalive: Duration,
     enable_admin: bool,
+    header_read_timeout: Duration,
+    body_read_timeout: Duration,
+    max_keys_in_flight: usize,
     started: Instant,
     replays: AtomicU64,
     /// Idempotency keys of requests still running, for 409 replies to concurrent duplicates.
@@ -92,6 +106,9 @@ impl AppState {
             body_limit: config.body_limit,
             stream_keepalive: config.stream_keepalive,
             enable_admin: config.enable_admin,
+            header_read_timeout: config.header_read_timeout,
+            body_read_timeout: config.body_read_timeout,
+            max_keys_in_flight: config.max_keys_in_flight,
             started: Instant::now(),
             replays: AtomicU64::new(0),
             in_flight: Mutex::new(HashSet::new()),
@@ -119,6 +136,14 @@ impl AppState {
         self.inner.replays.load(Ordering::Relaxed)
     }
 
+    /// Returns how many idempotency keys running requests hold in memory now.
+    ///
+    /// A key leaves memory when its request ends, so this is at most
+    /// [`ServerConfig::max_keys_in_flight`], however many distinct keys clients send.
+    pub fn idempotency_keys_in_flight(&self) -> usize {
+        self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
     pub(crate) fn store(&self) -> &StoreHandle {
         &self.inner.store
     }
@@ -139,6 +164,14 @@ impl AppState {
         self.inner.enable_admin
     }
 
+    pub(crate) fn header_read_timeout(&self) -> Duration {
+        self.inner.header_read_timeout
+    }
+
+    pub(crate) fn body_read_timeout(&self) -> Duration {
+        self.inner.body_read_timeout
+    }
+
     pub(crate) fn uptime(&self) -> Duration {
         self.inner.started.elapsed()
     }
@@ -155,10 +188,17 @@ impl AppState {
         &self.inner.faults
     }
 
-    /// Marks `key` as in flight; returns `false` when it already is.
-    pub(crate) fn claim_key(&self, key: &str) -> bool {
+    /// Marks `key` as in flight, unless it already is or the limit of keys in flight is reached.
+    pub(crate) fn claim_key(&self, key: &str) -> KeyClaim {
         let mut in_flight = self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
-        in_flight.insert(key.to_owned())
+        if in_flight.contains(key) {
+            return KeyClaim::InUse;
+        }
+        if in_flight.len() >= self.inner.max_keys_in_flight {
+            return KeyClaim::Full;
+        }
+        in_flight.insert(key.to_owned());
+        KeyClaim::Claimed
     }
 
     pub(crate) fn release_key(&self, key: &str) {

@@ -17,9 +17,9 @@ pub(crate) async fn submit(State(state): State<AppState>, request: Request) -> R
     if let Err(error) = caller(&request).require_mint() {
         return error.into_response();
     }
-    let body = match axum::body::to_bytes(request.into_body(), state.body_limit()).await {
+    let body = match crate::routes::payload::read_body(request, &state).await {
         Ok(body) => body,
-        Err(_) => return ApiError::payload_too_large(state.body_limit()).into_response(),
+        Err(error) => return error.into_response(),
     };
     let plan: FaultPlan = match serde_json::from_slice(&body) {
         Ok(plan) => plan,

@@ -36,14 +36,28 @@ impl FromRequest<AppState> for Payload {
         let caller = request.extensions().get::<Caller>().copied().unwrap_or(Caller::Anonymous);
         let connection = request.extensions().get::<ConnectionControl>().cloned();
         let idempotency_header = request.headers().get(IDEMPOTENCY_KEY_HEADER).cloned();
-        let body = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::payload_too_large(state.body_limit())
-            } else {
-                ApiError::new(rejection.status(), "INVALID_BODY", rejection.body_text())
-            }
-        })?;
+        let body = read_body(request, state).await?;
         Ok(Payload { method, uri, caller, connection, idempotency_header, body })
+    }
+}
+
+/// Reads the whole body within the body read timeout and the body limit.
+///
+/// The deadline covers the whole body, not the gap between two chunks, so that a client that sends one byte at a
+/// time cannot hold the request open for longer.
+pub(crate) async fn read_body(request: Request, state: &AppState) -> Result<Bytes, ApiError> {
+    let timeout = state.body_read_timeout();
+    let read = tokio::time::timeout(timeout, Bytes::from_request(request, state)).await;
+    match read {
+        Err(_elapsed) => {
+            tracing::debug!(timeout_ms = timeout.as_millis(), "a request body did not arrive in time");
+            Err(ApiError::body_timeout(timeout))
+        }
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(rejection)) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Err(ApiError::payload_too_large(state.body_limit()))
+        }
+        Ok(Err(rejection)) => Err(ApiError::new(rejection.status(), "INVALID_BODY", rejection.body_text())),
     }
 }
 

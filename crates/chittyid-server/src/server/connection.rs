@@ -5,12 +5,25 @@
 //! `axum::serve` with graceful shutdown waits for open connections, and a `/health/stream` client keeps one open for
 //! as long as it likes. A kill must behave like a crashed process: every connection closes at once, also idle and
 //! streaming ones, and the store is released right after. Owning the connection tasks makes that an `abort_all`.
+//!
+//! # Slow clients
+//!
+//! A client that opens a connection and then sends its request slowly, or not at all, holds a socket and a task.
+//! Two deadlines bound that, both set by [`ServerConfig::header_read_timeout`](crate::ServerConfig):
+//!
+//! - before the first request, this loop closes a connection that has not started one in time. hyper's own timer
+//!   cannot cover that phase, because the HTTP version is still being sniffed from the first bytes;
+//! - for every HTTP/1 request after that, hyper closes a connection whose headers are not complete in time.
+//!
+//! The body has its own deadline, applied where handlers read it (408, then the connection closes).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
@@ -53,6 +66,7 @@ pub(crate) struct StopSignals {
 /// Serves `listener` until a stop signal, then closes the store. Returns once the store is released.
 pub(crate) async fn serve(listener: TcpListener, state: AppState, stop: StopSignals) {
     let app = router(state.clone());
+    let header_read_timeout = state.header_read_timeout();
     let mut connections = JoinSet::new();
     let purge = tokio::spawn(purge_periodically(state.clone()));
 
@@ -63,7 +77,8 @@ pub(crate) async fn serve(listener: TcpListener, state: AppState, stop: StopSign
             () = stop.graceful.cancelled() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
-                    connections.spawn(serve_connection(stream, app.clone(), stop.graceful.clone()));
+                    let connection = serve_connection(stream, app.clone(), stop.graceful.clone(), header_read_timeout);
+                    connections.spawn(connection);
                 }
                 Err(error) => {
                     tracing::warn!(error = %error, "failed to accept a connection");
@@ -93,23 +108,38 @@ pub(crate) async fn serve(listener: TcpListener, state: AppState, stop: StopSign
     state.close().await;
 }
 
-/// Serves one connection until it ends, is closed by a handler, or the server stops.
-async fn serve_connection(stream: TcpStream, app: Router, graceful: CancellationToken) {
+/// Serves one connection until it ends, is closed by a handler, the server stops, or the client does not start a
+/// request within `header_read_timeout`.
+async fn serve_connection(stream: TcpStream, app: Router, graceful: CancellationToken, header_read_timeout: Duration) {
     // Small replies should leave at once, because each request waits for its reply before the next one.
     let _ = stream.set_nodelay(true);
     let control = ConnectionControl(CancellationToken::new());
     let closed = control.0.clone();
+    let started = Arc::new(AtomicBool::new(false));
+    let request_seen = started.clone();
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        request_seen.store(true, Ordering::Relaxed);
         request.extensions_mut().insert(control.clone());
         app.clone().oneshot(request)
     });
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
+
+    let first_request_overdue = async {
+        tokio::time::sleep(header_read_timeout).await;
+        if started.load(Ordering::Relaxed) {
+            std::future::pending::<()>().await;
+        }
+    };
 
     tokio::select! {
         result = connection.as_mut() => log_end(result),
         () = closed.cancelled() => {}
+        () = first_request_overdue => {
+            tracing::debug!(timeout_ms = header_read_timeout.as_millis(), "closing a connection that sent no request");
+        }
         () = graceful.cancelled() => {
             connection.as_mut().graceful_shutdown();
             tokio::select! {
