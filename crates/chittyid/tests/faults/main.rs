@@ -5,4 +5,5 @@
 //! `minted` count), and that the error names the cause. RELIABILITY.md at the repository root lists the matrix.
 
 mod network;
+mod service;
 mod support;
