@@ -4,6 +4,9 @@
 //! recovers once the fault ends, that no ID is lost or minted twice (the client's IDs against the service's durable
 //! `minted` count), and that the error names the cause. RELIABILITY.md at the repository root lists the matrix.
 
+mod auth;
 mod network;
+mod process;
 mod service;
 mod support;
+mod tls;

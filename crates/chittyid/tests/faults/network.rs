@@ -6,7 +6,7 @@ use chittyid::client::{Error, ErrorKind};
 use chittyid::connection::{ConnectError, ConnectionState};
 use chittyid_test_support::NetworkFault;
 
-use crate::support::{Rig, assert_event, fast_client, person};
+use crate::support::{Rig, fast_client, person};
 
 /// Runs one outage: the fault makes a mint fail and the manager reconnect; clearing it restores both, and the mint
 /// retried with its idempotency key yields one ID, minted once.
@@ -20,12 +20,10 @@ async fn outage(fault: NetworkFault, check: impl FnOnce(&Error)) {
     check(&error);
     assert!(error.is_retryable(), "a network fault is transient: {error}");
     rig.expect_state(ConnectionState::Reconnecting).await;
-    let during = rig.drain_events();
-    assert_event(&during, "unhealthy");
-    assert_event(&during, "stateChange");
+    rig.expect_event("unhealthy").await;
 
     rig.recover().await;
-    assert_event(&rig.drain_events(), "connected");
+    rig.expect_event("connected").await;
     let first = rig.mint_after_recovery(&mint).await;
     let second = rig.mint_after_recovery(&person()).await;
     rig.assert_ledger(&[first, second]).await;
@@ -98,13 +96,12 @@ async fn reset_at_connect_keeps_reconnecting_then_connects() {
     let error = fast_client(rig.proxy.url()).mint(&mint).await.expect_err("every new connection is reset");
     assert!(error.is_connection_level(), "{error:?}");
     assert!(error.to_string().contains("mint request to"), "{error}");
-    let during = rig.drain_events();
-    assert_event(&during, "error");
-    assert_event(&during, "reconnecting");
+    rig.expect_event("error").await;
+    rig.expect_event("reconnecting").await;
 
     rig.recover().await;
 
-    assert_event(&rig.drain_events(), "connected");
+    rig.expect_event("connected").await;
     let id = rig.mint_after_recovery(&mint).await;
     rig.assert_ledger(&[id]).await;
 }

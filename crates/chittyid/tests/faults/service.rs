@@ -10,11 +10,12 @@ use chittyid::service::{CallOptions, ChittyIdService, ServiceBuilder};
 use chittyid::{Backoff, Mint};
 use serde_json::json;
 
-use crate::support::{Rig, assert_event, person};
+use crate::support::{Rig, person};
 
 /// A resilient service through the rig's proxy, with fast retries.
 async fn resilient(rig: &Rig) -> ChittyIdService {
-    let retry = RetryPolicy::default().backoff(Backoff::new().base(Duration::from_millis(10)).cap(Duration::from_millis(50)));
+    let retry =
+        RetryPolicy::default().backoff(Backoff::new().base(Duration::from_millis(10)).cap(Duration::from_millis(50)));
     let service = ServiceBuilder::new(rig.proxy.url()).retry(retry).build().unwrap();
     service.connect().await.unwrap();
     service
@@ -83,7 +84,8 @@ async fn status_503_without_end_names_the_status() {
 async fn status_429_carries_retry_after_and_is_retried() {
     let mut rig = Rig::connected().await;
     let mint = person();
-    let error = failed_mint(&mut rig, json!({"mode": "status", "status": 429, "retryAfter": 1, "count": 1}), &mint).await;
+    let error =
+        failed_mint(&mut rig, json!({"mode": "status", "status": 429, "retryAfter": 1, "count": 1}), &mint).await;
     assert!(error.to_string().contains("429"), "{error}");
     assert_eq!(error.retry_after(), Some(Duration::from_secs(1)));
     assert!(error.is_retryable(), "{error}");
@@ -179,15 +181,14 @@ async fn health_outage(plan: serde_json::Value) {
     rig.inject(plan).await;
 
     rig.expect_state(ConnectionState::Reconnecting).await;
-    let during = rig.drain_events();
-    assert_event(&during, "unhealthy");
+    rig.expect_event("unhealthy").await;
     let error = rig.manager.perform_health_check().await.expect_err("health is still faulty");
     assert!(error.to_string().contains("timed out"), "{error}");
     let during_fault = rig.client.mint(&person()).await.unwrap();
 
     rig.recover().await;
 
-    assert_event(&rig.drain_events(), "connected");
+    rig.expect_event("connected").await;
     let after = rig.mint_after_recovery(&person()).await;
     rig.assert_ledger(&[during_fault, after]).await;
 }
@@ -212,12 +213,12 @@ async fn pause_then_resume_recovers() {
     let error = rig.client.mint(&mint).await.expect_err("a paused service does not reply");
     assert!(matches!(error.kind(), ErrorKind::Timeout { .. }), "{error:?}");
     rig.expect_state(ConnectionState::Reconnecting).await;
-    assert_event(&rig.drain_events(), "unhealthy");
+    rig.expect_event("unhealthy").await;
 
     rig.inject(json!({"mode": "resume"})).await;
     rig.expect_state(ConnectionState::Connected).await;
 
-    assert_event(&rig.drain_events(), "connected");
+    rig.expect_event("connected").await;
     let first = rig.mint_after_recovery(&mint).await;
     let second = rig.mint_after_recovery(&person()).await;
     rig.assert_ledger(&[first, second]).await;

@@ -2,10 +2,9 @@
 //! client and a connection manager that talk through the proxy with short timeouts.
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use chittyid::connection::{ConnectionManager, ConnectionState, EventKind, EventStream};
+use chittyid::connection::{ConnectionManager, ConnectionState, EventStream};
 use chittyid::format::{ChittyId, EntityType};
 use chittyid::{Backoff, Client, Mint, ServiceUrl};
 use chittyid_test_support::{FaultProxy, InProcessService};
@@ -118,13 +117,9 @@ impl Rig {
         names
     }
 
-    /// Returns the events received so far.
-    pub(crate) fn drain_event_kinds(&mut self) -> Vec<EventKind> {
-        let mut kinds = Vec::new();
-        while let Some(Some(Ok(event))) = self.events.recv().now_or_never() {
-            kinds.push(event.kind);
-        }
-        kinds
+    /// Receives events until one named `name` arrives; see [`expect_event`].
+    pub(crate) async fn expect_event(&mut self, name: &str) {
+        expect_event(&mut self.events, name).await;
     }
 
     /// Sends `mint` until it succeeds, as an application does after an outage; the same idempotency key each time.
@@ -135,11 +130,6 @@ impl Rig {
     /// Asserts the ledger: the IDs are distinct and the service minted exactly as many.
     pub(crate) async fn assert_ledger(&self, ids: &[ChittyId]) {
         assert_ledger(ids, self.minted().await);
-    }
-
-    /// Returns the service's address, past the proxy.
-    pub(crate) fn service_addr(&self) -> SocketAddr {
-        self.service.addr()
     }
 }
 
@@ -169,7 +159,22 @@ pub(crate) fn person() -> Mint {
     Mint::new(EntityType::Person)
 }
 
-/// Asserts that `events` contains `name`.
-pub(crate) fn assert_event(events: &[&'static str], name: &str) {
-    assert!(events.contains(&name), "no `{name}` event in {events:?}");
+/// Receives events until one named `name` arrives, failing the test after the rig's patience.
+///
+/// A state is published before its event is sent, so a test that has just seen a state waits for the event.
+pub(crate) async fn expect_event(events: &mut EventStream, name: &str) {
+    let mut seen = Vec::new();
+    let found = tokio::time::timeout(PATIENCE, async {
+        while let Some(received) = events.recv().await {
+            if let Ok(event) = received {
+                seen.push(event.kind.name());
+                if event.kind.name() == name {
+                    return true;
+                }
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(found, Ok(true), "no `{name}` event; received {seen:?}");
 }

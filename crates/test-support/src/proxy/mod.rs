@@ -46,6 +46,8 @@ use tokio::task::{JoinHandle, JoinSet};
 
 pub use self::fault::NetworkFault;
 pub use self::tls::TlsProxy;
+/// The certificate and key types that [`TlsProxy::start`] takes, re-exported from rustls.
+pub use tokio_rustls::rustls::pki_types;
 
 /// A TCP proxy on `127.0.0.1` that forwards to one upstream address through a switchable [`NetworkFault`].
 ///
