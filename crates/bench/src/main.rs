@@ -1,0 +1,86 @@
+//! Benchmarks of chittyid: one subcommand per scenario of BENCHMARKS.md, and `all`, which runs every scenario and
+//! prints one table.
+//!
+//! # Why ratios
+//!
+//! The machine these numbers come from has two cores shared with compilers and other jobs, so an absolute latency
+//! says little. Where a scenario has a natural baseline (a bare HTTP request, the schedule without jitter), the
+//! baseline runs in the same process, interleaved with the measured code, and the table reports the ratio.
+//!
+//! Every server is the real `chittyid serve` binary, a child process on `127.0.0.1`. Nothing here talks to another
+//! address.
+//!
+//! Benchmarks are not tests: nothing here fails on a timing. The exit status is non-zero only when a scenario could
+//! not run at all.
+
+#![deny(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub, rust_2018_idioms)]
+
+mod alloc;
+mod cpu;
+mod forwarder;
+mod load;
+mod report;
+mod scenarios;
+mod service;
+mod stats;
+
+use clap::{Parser, ValueEnum};
+
+use report::Table;
+use scenarios::Scenario;
+
+/// Runs the chittyid benchmarks against a local service on loopback and prints a table.
+#[derive(Debug, Parser)]
+#[command(name = "chittyid-bench")]
+struct Cli {
+    /// The scenario to run, or `all`.
+    #[arg(value_enum)]
+    scenario: Which,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Which {
+    All,
+    Overhead,
+    FailFast,
+    Detection,
+    Recovery,
+    Herd,
+    Memory,
+    Fleet,
+    Service,
+    Bulk,
+    Monitoring,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let scenarios: Vec<Scenario> = match cli.scenario {
+        Which::All => Scenario::ALL.to_vec(),
+        Which::Overhead => vec![Scenario::Overhead],
+        Which::FailFast => vec![Scenario::FailFast],
+        Which::Detection => vec![Scenario::Detection],
+        Which::Recovery => vec![Scenario::Recovery],
+        Which::Herd => vec![Scenario::Herd],
+        Which::Memory => vec![Scenario::Memory],
+        Which::Fleet => vec![Scenario::Fleet],
+        Which::Service => vec![Scenario::Service],
+        Which::Bulk => vec![Scenario::Bulk],
+        Which::Monitoring => vec![Scenario::Monitoring],
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let mut table = Table::default();
+    let started = std::time::Instant::now();
+    for scenario in scenarios {
+        eprintln!("running {scenario:?}…");
+        let scenario_started = std::time::Instant::now();
+        if let Err(error) = runtime.block_on(scenario.run(&mut table)) {
+            table.not_measured(scenario.number(), scenario.title(), &format!("{error:#}"));
+        }
+        eprintln!("{scenario:?} took {:.1} s", scenario_started.elapsed().as_secs_f64());
+    }
+    println!("{}", table.render());
+    eprintln!("total {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
