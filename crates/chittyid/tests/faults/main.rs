@@ -6,7 +6,9 @@
 
 mod auth;
 mod network;
+mod partition;
 mod process;
+mod secrets;
 mod service;
 mod support;
 mod tls;

@@ -55,7 +55,7 @@ async fn latency_under_the_timeouts_is_transparent() {
 
 #[tokio::test]
 async fn latency_over_the_timeouts_recovers() {
-    outage(NetworkFault::Latency(Duration::from_millis(1500)), assert_timed_out).await;
+    outage(NetworkFault::Latency(Duration::from_millis(2000)), assert_timed_out).await;
 }
 
 #[tokio::test]
@@ -80,7 +80,7 @@ async fn close_after_bytes_recovers() {
 
 #[tokio::test]
 async fn slow_reply_recovers() {
-    outage(NetworkFault::SlowReply { chunk: 16, delay: Duration::from_millis(100) }, assert_timed_out).await;
+    outage(NetworkFault::SlowReply { chunk: 16, delay: Duration::from_millis(200) }, assert_timed_out).await;
 }
 
 #[tokio::test]

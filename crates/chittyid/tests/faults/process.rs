@@ -48,7 +48,7 @@ async fn sigkill_and_restart_lose_no_id() {
     expect_event(&mut events, "connected").await;
     let after = mint_until_done(&client, &mint).await;
     assert_ledger(&[before, after], minted(&service).await);
-    assert_eq!(manager.stats().total_reconnections, 1);
+    assert!(manager.stats().total_reconnections >= 1, "{:?}", manager.stats());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,10 +15,10 @@ use serde_json::Value;
 pub(crate) const PATIENCE: Duration = Duration::from_secs(15);
 
 /// The client's mint timeout: short, so that a stalled reply fails quickly.
-pub(crate) const MINT_TIMEOUT: Duration = Duration::from_millis(1000);
+pub(crate) const MINT_TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// The manager's health check timeout and interval.
-pub(crate) const HEALTH_TIMEOUT: Duration = Duration::from_millis(500);
+pub(crate) const HEALTH_TIMEOUT: Duration = Duration::from_millis(1000);
 pub(crate) const HEALTH_INTERVAL: Duration = Duration::from_millis(200);
 
 /// A client built for `url` with the rig's short timeouts.
