@@ -1,8 +1,8 @@
 //! The fault matrix: every fault the client can meet, injected for real against the local service on loopback.
 //!
-//! Each test checks that nothing panics, that the connection state and events are right, that the manager
-//! recovers once the fault ends, that no ID is lost or minted twice (the client's IDs against the service's durable
-//! `minted` count), and that the error names the cause. RELIABILITY.md at the repository root lists the matrix.
+//! Each test checks that nothing panics and that the connection state and events are right. It checks that the
+//! manager recovers once the fault ends, and that no ID is lost or minted twice: the client's IDs are compared with
+//! the service's durable `minted` count. The errors must name the cause. RELIABILITY.md at the repository root lists the matrix.
 
 mod auth;
 mod network;

@@ -8,8 +8,8 @@ use chittyid_test_support::NetworkFault;
 
 use crate::support::{Rig, fast_client, person};
 
-/// Runs one outage: the fault makes a mint fail and the manager reconnect; clearing it restores both, and the mint
-/// retried with its idempotency key yields one ID, minted once.
+/// Runs one outage, in which the fault makes a mint fail and the manager reconnect. Clearing the fault restores
+/// both, and the mint retried with its idempotency key yields one ID, minted once.
 async fn outage(fault: NetworkFault, check: impl FnOnce(&Error)) {
     let mut rig = Rig::connected().await;
     let _ = rig.drain_events();

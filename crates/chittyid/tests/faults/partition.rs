@@ -36,7 +36,7 @@ struct Namespace {
 }
 
 impl Namespace {
-    /// Creates the namespace and brings its loopback up; `Err` says why it cannot, for the skip message.
+    /// Creates the namespace and brings its loopback up. The `Err` message explains why not, for the skip message.
     fn create() -> Result<Namespace, String> {
         let name = format!("chittyid-faults-{}", std::process::id());
         run("ip", &["netns", "add", &name])?;

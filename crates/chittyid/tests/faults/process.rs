@@ -1,6 +1,6 @@
 //! Faults of the service process: SIGKILL and a restart on the same port and data, SIGSTOP and SIGCONT.
 //!
-//! The service runs as a real `chittyid serve` child; the blocking process calls run in `block_in_place`, so the
+//! The service runs as a real `chittyid serve` child. The blocking process calls run in `block_in_place`, so the
 //! manager's task keeps running on the other worker thread.
 
 use chittyid::client::ErrorKind;

@@ -60,7 +60,7 @@ fn assert_no_token(what: &str, text: &str) {
     assert!(!text.contains(WRONG_SECRET), "the wrong token appears in {what}: {text}");
 }
 
-// Current-thread runtime: every task, the service's included, runs on the thread that holds the subscriber.
+// A current-thread runtime runs every task, the service's included, on the thread where the subscriber is set.
 #[tokio::test(flavor = "current_thread")]
 async fn token_appears_in_no_log_debug_or_error() {
     let capture = Capture::default();

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::support::{Rig, person};
 
-/// A resilient service through the rig's proxy, with fast retries.
+/// Builds and connects a resilient service through the rig's proxy, with fast retries.
 async fn resilient(rig: &Rig) -> ChittyIdService {
     let retry =
         RetryPolicy::default().backoff(Backoff::new().base(Duration::from_millis(10)).cap(Duration::from_millis(50)));
@@ -174,7 +174,7 @@ async fn dropped_reply_after_commit_loses_no_id() {
     recovers_with_one_id(&mut rig, &mint).await;
 }
 
-/// A health fault makes the manager reconnect, while mints still work.
+/// Checks that a health fault makes the manager reconnect while mints still work, and that it recovers.
 async fn health_outage(plan: serde_json::Value) {
     let mut rig = Rig::connected().await;
     let _ = rig.drain_events();

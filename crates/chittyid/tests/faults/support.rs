@@ -11,7 +11,7 @@ use chittyid_test_support::{FaultProxy, InProcessService};
 use futures_util::FutureExt;
 use serde_json::Value;
 
-/// The longest wait for a state or a recovery; far above what the tests need, so a slow machine does not fail them.
+/// The maximum wait for a state or a recovery, far above what the tests need, so a slow machine does not fail them.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(15);
 
 /// The client's mint timeout: short, so that a stalled reply fails quickly.
@@ -21,7 +21,7 @@ pub(crate) const MINT_TIMEOUT: Duration = Duration::from_millis(1500);
 pub(crate) const HEALTH_TIMEOUT: Duration = Duration::from_millis(1000);
 pub(crate) const HEALTH_INTERVAL: Duration = Duration::from_millis(200);
 
-/// A client built for `url` with the rig's short timeouts.
+/// Builds a client for `url` with the rig's short timeouts.
 pub(crate) fn fast_client(url: ServiceUrl) -> Client {
     Client::builder()
         .base_url(url)
@@ -33,7 +33,7 @@ pub(crate) fn fast_client(url: ServiceUrl) -> Client {
         .expect("the client builds")
 }
 
-/// A manager for `url` that checks often and reconnects quickly.
+/// Builds a manager for `url` that checks often and reconnects quickly.
 pub(crate) fn fast_manager(url: ServiceUrl) -> ConnectionManager {
     ConnectionManager::builder(url)
         .health_check_interval(HEALTH_INTERVAL)
@@ -154,7 +154,7 @@ pub(crate) fn assert_ledger(ids: &[ChittyId], minted: u64) {
     assert_eq!(minted, ids.len() as u64, "the service minted {minted} IDs, the client received {}", ids.len());
 }
 
-/// A person mint with a fresh idempotency key.
+/// Creates a person mint with a fresh idempotency key.
 pub(crate) fn person() -> Mint {
     Mint::new(EntityType::Person)
 }

@@ -12,7 +12,7 @@ use super::fault::{Direction, NetworkFault};
 /// The read buffer of each direction.
 const BUFFER: usize = 16 * 1024;
 
-/// How a direction's pump ended.
+/// The outcome of one direction's pump.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum End {
     /// The source closed cleanly; the destination was shut down for writing.
@@ -27,7 +27,7 @@ enum End {
 
 /// Serves one accepted client connection until either side ends it or a fault does.
 pub(super) async fn serve(mut client: TcpStream, upstream: SocketAddr, mut faults: watch::Receiver<NetworkFault>) {
-    // Blackhole holds the new connection before anything else; it ends when the fault changes.
+    // A blackhole keeps the new connection waiting before anything else, until the fault changes.
     while *faults.borrow_and_update() == NetworkFault::Blackhole {
         if faults.changed().await.is_err() {
             return;

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use super::{FaultProxy, NetworkFault};
 
-/// An upstream that echoes every byte back, and counts the connections it accepted.
+/// Starts an upstream that echoes every byte back and counts the connections it accepts.
 async fn echo_server() -> (SocketAddr, Arc<AtomicU64>) {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
     let address = listener.local_addr().unwrap();
