@@ -1,11 +1,11 @@
 //! Model-based test of the circuit breaker: random sequences of acquire, record, drop and time steps, checked
 //! against a small reference model after every step.
 //!
-//! The model restates the rules from the breaker's module docs: a run of consecutive failures opens the circuit for
-//! an open time that doubles with each reopening up to a cap, an acquire after the open time moves it to half-open,
-//! half-open admits a bounded number of trials, every trial must succeed to close it, and one failed trial reopens
-//! it. A permit from an earlier state cannot sway a half-open circuit. The failure-rate rule is kept out of reach
-//! (a minimum of 10,000 calls), so the model needs no sliding window.
+//! The model restates the rules from the breaker's module docs. A run of consecutive failures opens the circuit for
+//! an open time that doubles with each reopening, up to a cap. An acquire after the open time moves it to half-open,
+//! which admits a bounded number of trials. Every trial must succeed to close it, and one failed trial reopens it.
+//! A permit from an earlier state cannot sway a half-open circuit. The failure-rate rule is kept out of reach (a
+//! minimum of 10,000 calls), so the model needs no sliding window.
 //!
 //! The breaker reads tokio's clock, so each case runs on its own current-thread runtime with a paused clock and
 //! moves time with `tokio::time::advance`.
@@ -31,7 +31,7 @@ fn config() -> BreakerConfig {
         .max_open_duration(MAX_OPEN_DURATION)
 }
 
-/// The open time after the `openings`-th opening in a row: doubled each time, capped.
+/// Computes the open time after the `openings`-th opening in a row: doubled each time, capped.
 fn open_time(openings: u32) -> Duration {
     let doubled = OPEN_DURATION.saturating_mul(2_u32.saturating_pow(openings - 1));
     doubled.min(MAX_OPEN_DURATION)

@@ -1,8 +1,8 @@
 //! Model-based test of the connection manager's state machine.
 //!
-//! Two parts: the public transition rule [`ConnectionState::can_transition_to`] is checked against the table of
-//! the connection module's docs, and a real [`ConnectionManager`] is driven through its public API (connect,
-//! disconnect, reset, perform_health_check) while the real local service on `127.0.0.1` is killed and started
+//! The first part checks the public transition rule [`ConnectionState::can_transition_to`] against the table of
+//! the connection module's docs. The second drives a real [`ConnectionManager`] through its public API (connect,
+//! disconnect, reset, perform_health_check), while the real local service on `127.0.0.1` is killed and started
 //! again on the same port. Every `stateChange` event must be a legal transition that starts where the previous one
 //! ended, and the state after each step must agree with a small model.
 //!
@@ -234,7 +234,7 @@ impl StateMachineTest for ManagerTest {
 
     fn check_invariants(harness: &Harness, model: &Model) {
         if let Some(expected) = model.expected {
-            // NOTE: the manager answers `connect` and `perform_health_check` before it publishes the state that
+            // NOTE: `connect` and `perform_health_check` return before the manager publishes the state that
             // their outcome causes, so the state is read once it has settled. A manager that moves anywhere else
             // still fails here, after `SETTLE_GUARD`.
             let settled = harness.block_on(harness.manager.wait_for_state(expected, SETTLE_GUARD));
