@@ -56,6 +56,11 @@ enum Which {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // Silent unless RUST_LOG asks for the library's debug logs.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let scenarios: Vec<Scenario> = match cli.scenario {
         Which::All => Scenario::ALL.to_vec(),
         Which::Overhead => vec![Scenario::Overhead],

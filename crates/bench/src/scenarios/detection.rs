@@ -67,18 +67,22 @@ async fn measure(stream: bool, traffic: bool) -> anyhow::Result<Duration> {
             }
         })
     });
-    // Let the stream open, and let the passive check spacing (1 s) pass since the connect check.
-    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    // Let the stream open and the passive check spacing (1 s) pass since the connect check, then kill at a random
+    // moment between two mints: killing in step with the traffic's 100 ms tick would time only the mint in flight.
+    tokio::time::sleep(Duration::from_millis(1_200 + fastrand::u64(0..100))).await;
     let mut state = manager.watch_state();
     let killed = Instant::now();
     child.kill();
     let left = tokio::time::timeout(Duration::from_secs(60), state.wait_for(|now| *now != ConnectionState::Connected));
-    let outcome = left.await;
+    // The `Ref` that `wait_for` returns holds the watch's read lock: drop it at once, or the manager's task blocks
+    // on its next state change.
+    let left = matches!(left.await, Ok(Ok(_)));
     let elapsed = killed.elapsed();
-    if let Some(traffic) = traffic {
+    if let Some(traffic) = &traffic {
         traffic.abort();
     }
     manager.disconnect().await;
-    anyhow::ensure!(matches!(outcome, Ok(Ok(_))), "the manager stayed connected for 60 s");
+    anyhow::ensure!(left, "the manager stayed connected for 60 s");
+    eprintln!("  detection (stream {stream}, traffic {}): {elapsed:?}", traffic.is_some());
     Ok(elapsed)
 }

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use chittyid::connection::ConnectionManager;
+use chittyid::connection::{ConnectionManager, ConnectionState};
 use futures_util::future::join_all;
 
 use crate::alloc::live_bytes;
@@ -33,6 +33,7 @@ pub(crate) async fn run(name: &str, table: &mut Table) -> anyhow::Result<()> {
     drop(managers);
     let metric = format!("idle manager, heap bytes each ({IDLE})");
     table.row(name, &metric, format!("{per_idle:.0} B"), "< 448 B", Verdict::from(per_idle < 448.0));
+    table.info(name, "of which one tokio watch channel (the state), each", format!("{:.0} B", watch_bytes()));
 
     for stream in [true, false] {
         let label = if stream { "health stream" } else { "polling only" };
@@ -45,6 +46,16 @@ pub(crate) async fn run(name: &str, table: &mut Table) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Heap bytes of one `tokio::sync::watch` channel, the manager's state outlet, over `IDLE` instances.
+fn watch_bytes() -> f64 {
+    let mut senders = Vec::with_capacity(IDLE);
+    let before = live_bytes();
+    for _ in 0..IDLE {
+        senders.push(tokio::sync::watch::Sender::new(ConnectionState::Disconnected));
+    }
+    (live_bytes() - before) as f64 / IDLE as f64
 }
 
 async fn connected_bytes(child: &ServiceChild, http: &reqwest::Client, stream: bool) -> anyhow::Result<f64> {
