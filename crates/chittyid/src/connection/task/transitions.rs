@@ -11,19 +11,25 @@ use crate::wire::HealthReply;
 impl Driver {
     pub(super) fn on_checked(&mut self, outcome: Result<HealthReply, HealthCheckError>) {
         let Some(check) = self.check.take() else { return };
-        for reply in check.replies {
-            let _ = reply.send(outcome.clone());
-        }
         self.core.counters.record_check(outcome.is_ok());
         self.last_check_end = Some(Instant::now());
         self.health_tick.reset();
 
+        self.apply_check(check.trigger, outcome.clone());
+        // Callers of `perform_health_check` hear the outcome only after the state it causes is published, so a
+        // caller that reads `state()` next sees that state.
+        for reply in check.replies {
+            let _ = reply.send(outcome.clone());
+        }
+    }
+
+    fn apply_check(&mut self, trigger: Trigger, outcome: Result<HealthReply, HealthCheckError>) {
         let error = match outcome {
             Ok(_) => {
                 match &self.link {
                     Link::Connecting | Link::Reconnecting { .. } => self.enter_connected(),
                     // The stream broke earlier; a healthy tick is the moment to open it again.
-                    Link::Connected { stream: None } if check.trigger == Trigger::Tick => {
+                    Link::Connected { stream: None } if trigger == Trigger::Tick => {
                         self.link = Link::Connected { stream: self.open_stream() };
                     }
                     Link::Connected { .. } | Link::Failed => {}
@@ -32,7 +38,7 @@ impl Driver {
             }
             Err(error) => error,
         };
-        tracing::debug!(trigger = ?check.trigger, %error, service_url = %self.core.service_url, "health check failed");
+        tracing::debug!(trigger = ?trigger, %error, service_url = %self.core.service_url, "health check failed");
 
         let attempt_failed = matches!(self.link, Link::Connecting | Link::Reconnecting { next_at: None, .. });
         if attempt_failed {
@@ -48,15 +54,17 @@ impl Driver {
             return self.enter_failed(FailureReason::Permanent { error });
         }
         match self.link {
+            // The state changes before waiters hear the outcome, so that `connect()` returns into the new state.
+            // A schedule that has run out moves to `Failed` and answers the waiters itself.
             Link::Connecting | Link::Connected { .. } => {
-                self.resolve_waiters(Err(ConnectError::Unavailable { error: error.clone() }));
                 self.link = Link::Reconnecting { attempt: 0, next_at: None, delays: self.settings.backoff.delays() };
                 self.core.transition(ConnectionState::Reconnecting);
-                self.schedule_attempt(error);
+                self.schedule_attempt(error.clone());
+                self.resolve_waiters(Err(ConnectError::Unavailable { error }));
             }
             Link::Reconnecting { next_at: None, .. } => {
-                self.resolve_waiters(Err(ConnectError::Unavailable { error: error.clone() }));
-                self.schedule_attempt(error);
+                self.schedule_attempt(error.clone());
+                self.resolve_waiters(Err(ConnectError::Unavailable { error }));
             }
             // An on-demand check failed during a backoff wait: the schedule stays.
             Link::Reconnecting { .. } | Link::Failed => {}
