@@ -1,19 +1,20 @@
 //! A global allocator that counts the bytes currently allocated, so the memory scenario can read the heap cost of
 //! a value as the difference between two readings.
 //!
-//! It wraps the system allocator and adds two relaxed atomic updates per call, cheap enough to leave on for every
-//! scenario.
+//! It wraps the system allocator and adds a few relaxed atomic updates per call, cheap enough to leave on for every
+//! scenario. It also counts allocations, so the overhead scenario can report allocations per request.
 
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
 /// The system allocator with a counter of live bytes.
 #[derive(Debug)]
 pub(crate) struct Counting;
 
 static LIVE: AtomicIsize = AtomicIsize::new(0);
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -23,7 +24,13 @@ pub(crate) fn live_bytes() -> isize {
     LIVE.load(Ordering::Relaxed)
 }
 
+/// Returns how many allocations (including reallocations) this process has made so far.
+pub(crate) fn allocations() -> usize {
+    ALLOCATIONS.load(Ordering::Relaxed)
+}
+
 fn add(bytes: usize) {
+    ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
     LIVE.fetch_add(isize::try_from(bytes).unwrap_or(isize::MAX), Ordering::Relaxed);
 }
 

@@ -13,7 +13,8 @@ use tokio::net::{TcpListener, TcpStream};
 #[derive(Debug)]
 pub(crate) struct Forwarder {
     address: SocketAddr,
-    bytes: Arc<AtomicU64>,
+    sent: Arc<AtomicU64>,
+    received: Arc<AtomicU64>,
     connections: Arc<AtomicU64>,
     accept: tokio::task::JoinHandle<()>,
 }
@@ -23,24 +24,24 @@ impl Forwarder {
     pub(crate) async fn start(target: SocketAddr) -> std::io::Result<Forwarder> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let address = listener.local_addr()?;
-        let bytes = Arc::new(AtomicU64::new(0));
+        let (sent, received) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
         let connections = Arc::new(AtomicU64::new(0));
-        let (counted, opened) = (Arc::clone(&bytes), Arc::clone(&connections));
+        let (up_count, down_count, opened) = (Arc::clone(&sent), Arc::clone(&received), Arc::clone(&connections));
         let accept = tokio::spawn(async move {
             while let Ok((inbound, _)) = listener.accept().await {
                 opened.fetch_add(1, Ordering::Relaxed);
-                let counted = Arc::clone(&counted);
+                let (up_count, down_count) = (Arc::clone(&up_count), Arc::clone(&down_count));
                 tokio::spawn(async move {
                     let Ok(outbound) = TcpStream::connect(target).await else { return };
                     let (client_read, client_write) = inbound.into_split();
                     let (service_read, service_write) = outbound.into_split();
-                    let up = pump(client_read, service_write, Arc::clone(&counted));
-                    let down = pump(service_read, client_write, counted);
+                    let up = pump(client_read, service_write, up_count);
+                    let down = pump(service_read, client_write, down_count);
                     tokio::join!(up, down);
                 });
             }
         });
-        Ok(Forwarder { address, bytes, connections, accept })
+        Ok(Forwarder { address, sent, received, connections, accept })
     }
 
     /// The address clients connect to.
@@ -48,9 +49,14 @@ impl Forwarder {
         self.address
     }
 
-    /// Bytes forwarded in both directions so far.
-    pub(crate) fn bytes(&self) -> u64 {
-        self.bytes.load(Ordering::Relaxed)
+    /// Bytes forwarded from clients to the service so far.
+    pub(crate) fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    /// Bytes forwarded from the service to clients so far.
+    pub(crate) fn received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
     }
 
     /// TCP connections accepted so far.

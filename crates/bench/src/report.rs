@@ -48,13 +48,8 @@ impl Table {
     /// Adds a row for `scenario` (number and title), naming the metric, its value and its target.
     pub(crate) fn row(&mut self, scenario: &str, metric: &str, value: String, target: &str, verdict: Verdict) {
         eprintln!("  {scenario} | {metric} | {value} | {target} | {}", verdict.label());
-        let row = Row {
-            scenario: scenario.to_owned(),
-            metric: metric.to_owned(),
-            value,
-            target: target.to_owned(),
-            verdict,
-        };
+        let row =
+            Row { scenario: scenario.to_owned(), metric: metric.to_owned(), value, target: target.to_owned(), verdict };
         self.rows.push(row);
     }
 
@@ -65,7 +60,8 @@ impl Table {
 
     /// Adds a row for a scenario that could not run, with the reason.
     pub(crate) fn not_measured(&mut self, number: u8, title: &str, reason: &str) {
-        self.row(&format!("{number} {title}"), "(scenario)", reason.replace('|', "/"), "", Verdict::NotMeasured);
+        let reason = reason.replace('|', "/").replace('\n', "; ");
+        self.row(&format!("{number} {title}"), "(scenario)", reason, "", Verdict::NotMeasured);
     }
 
     /// Renders the rows as a Markdown table.

@@ -37,10 +37,15 @@ pub(crate) async fn run(name: &str, table: &mut Table) -> anyhow::Result<()> {
     let base = child.url().to_string().trim_end_matches('/').to_owned();
     reqwest::Client::new().post(format!("{base}/admin/faults")).json(&fault).send().await?.error_for_status()?;
     let breaker = BreakerConfig::default().consecutive_failures(1).open_duration(Duration::from_secs(30));
-    let service = ServiceBuilder::new(child.url()).breaker(breaker).retry(RetryPolicy::default().max_attempts(1)).build()?;
+    let service =
+        ServiceBuilder::new(child.url()).breaker(breaker).retry(RetryPolicy::default().max_attempts(1)).build()?;
     service.connect().await?;
     let _ = service.mint(&mint).await;
-    ensure!(service.breaker().state() == BreakerState::Open, "the breaker did not open: {:?}", service.breaker().state());
+    ensure!(
+        service.breaker().state() == BreakerState::Open,
+        "the breaker did not open: {:?}",
+        service.breaker().state()
+    );
     let samples = time_calls(&service, &mint, |error| matches!(error, CallError::CircuitOpen(_))).await?;
     report(name, "breaker open", samples, table);
     service.disconnect().await;
