@@ -126,6 +126,16 @@ pub(crate) struct MintArgs {
     #[arg(long, value_name = "N", default_value_t = 16)]
     pub(crate) concurrency: usize,
 
+    /// How long a bulk job waits for an unreachable or failing service before it stops (exit code 3), such as
+    /// 30s or 1h. Default is 15m.
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = humantime::parse_duration)]
+    pub(crate) max_outage: Duration,
+
+    /// With --embedded: kill the embedded service for 3 s after 30 % and after 70 % of the records, to show the
+    /// job riding out outages.
+    #[arg(long, requires = "input")]
+    pub(crate) chaos: bool,
+
     /// Print the result as JSON on stdout: the minted ID's reply, or the bulk summary.
     #[arg(long)]
     pub(crate) json: bool,

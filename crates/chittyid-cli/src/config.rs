@@ -215,6 +215,12 @@ fn mint_config(args: &MintArgs, service: ServiceConfig) -> anyhow::Result<Comman
     if args.concurrency == 0 {
         return Err(usage("invalid --concurrency 0: expected at least 1"));
     }
+    if args.max_outage.is_zero() {
+        return Err(usage("invalid --max-outage 0s: expected a duration such as 15m"));
+    }
+    if args.chaos && !matches!(service.target, Target::Embedded) {
+        return Err(usage("--chaos kills the embedded service, so it needs --embedded"));
+    }
     if same_file(input, output) {
         return Err(usage(format!("--output {} would overwrite the input", output.display())));
     }
@@ -231,6 +237,8 @@ fn mint_config(args: &MintArgs, service: ServiceConfig) -> anyhow::Result<Comman
         output_format,
         default_entity: entity,
         concurrency: args.concurrency,
+        max_outage: args.max_outage,
+        chaos: args.chaos,
     };
     Ok(CommandConfig::MintBulk { service, job, json: args.json })
 }
@@ -285,6 +293,13 @@ mod tests {
     fn remote_http_url_is_rejected() {
         let cli = Cli::try_parse_from(["chittyid", "--service-url", "http://example.com", "health"]).unwrap();
         assert!(Config::from_cli(cli).is_err());
+    }
+
+    #[test]
+    fn chaos_needs_the_embedded_service() {
+        assert!(config(&["mint", "--input", "a", "--output", "b", "--chaos"]).is_err());
+        let cli = Cli::try_parse_from(["chittyid", "--embedded", "mint", "--input", "a", "--output", "b", "--chaos"]);
+        assert!(Config::from_cli(cli.unwrap()).is_ok());
     }
 
     #[test]

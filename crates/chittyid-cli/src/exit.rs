@@ -16,7 +16,8 @@ Exit codes:
   1  some records or IDs were rejected (bulk mint, validate, or a mint the service rejected)
   2  usage error: a bad flag, value, URL or input file
   3  the service is unreachable or failed, or another fatal error
-  4  the service rejected the token (HTTP 401 or 403)";
+  4  the service rejected the token (HTTP 401 or 403)
+  130  a bulk mint was interrupted by Ctrl-C: run the same command again to resume";
 
 /// An exit code of the CLI; the numbers are part of its interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +32,8 @@ pub(crate) enum Exit {
     Fatal = 3,
     /// The service rejected the token.
     Unauthorized = 4,
+    /// Ctrl-C stopped a bulk mint; its journal is saved and the same command resumes it.
+    Interrupted = 130,
 }
 
 impl From<Exit> for ExitCode {
@@ -111,7 +114,7 @@ mod tests {
 
     #[test]
     fn help_lists_every_code() {
-        for exit in [Exit::Success, Exit::Rejected, Exit::Usage, Exit::Fatal, Exit::Unauthorized] {
+        for exit in [Exit::Success, Exit::Rejected, Exit::Usage, Exit::Fatal, Exit::Unauthorized, Exit::Interrupted] {
             let line = format!("  {}  ", exit as u8);
             assert!(EXIT_CODES_HELP.contains(&line), "code {} is missing from the help", exit as u8);
         }

@@ -170,12 +170,51 @@ fn failed_run_keeps_the_previous_output() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let unreachable = format!("http://127.0.0.1:{port}");
     let failed = run(chittyid()
-        .args(["mint", "--service-url", &unreachable, "--input"])
+        .args(["mint", "--service-url", &unreachable, "--max-outage", "1s", "--input"])
         .arg(example("countries.jsonl"))
         .arg("--output")
         .arg(&output_path));
     assert_eq!(failed.status.code(), Some(3), "an unreachable service is fatal: {}", stderr(&failed));
-    assert!(stderr(&failed).contains("line 1"), "the error names the line: {}", stderr(&failed));
+    assert!(stderr(&failed).contains("on line "), "the error names the line: {}", stderr(&failed));
     assert_eq!(std::fs::read(&output_path).unwrap(), before, "the previous output is untouched");
     assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 1, "no temporary file is left behind");
+}
+
+#[test]
+fn malformed_csv_row_is_rejected_with_its_line() {
+    let folder = tempfile::tempdir().unwrap();
+    let input_path = folder.path().join("input.csv");
+    std::fs::write(&input_path, "entityType,name\nperson,a\nplace,b,extra\nthing,c\nvehicle,d\n").unwrap();
+    let output_path = folder.path().join("output.csv");
+    let result = mint_file(&input_path, &output_path, &["--json"]);
+    assert_eq!(result.status.code(), Some(1), "some records rejected: {}", stderr(&result));
+    let errors = stderr(&result);
+    assert!(errors.contains("line 3:"), "the short row is reported: {errors}");
+    assert!(errors.contains("line 5:"), "the unknown type is reported: {errors}");
+
+    let mut output = csv::Reader::from_path(&output_path).unwrap();
+    let names: Vec<String> = output.records().map(|row| row.unwrap()[1].to_owned()).collect();
+    assert_eq!(names, ["a", "c"], "the good rows, in input order");
+    let summary: Value = serde_json::from_str(stdout(&result).trim()).expect("--json prints the summary");
+    assert_eq!(summary["minted"], 2);
+    assert_eq!(summary["rejected"], 2);
+}
+
+#[test]
+fn chaos_run_mints_every_record() {
+    let folder = tempfile::tempdir().unwrap();
+    let output_path = folder.path().join("countries.jsonl");
+    let result = mint_file(&example("countries.jsonl"), &output_path, &["--chaos", "--json"]);
+    assert!(result.status.success(), "exit {:?}: {}", result.status.code(), stderr(&result));
+
+    let output = read_jsonl(&output_path);
+    let ids: HashSet<&str> = output.iter().map(|record| record.last().unwrap().1.as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 249, "249 distinct IDs");
+    let summary: Value = serde_json::from_str(stdout(&result).trim()).expect("--json prints the summary");
+    assert_eq!(summary["minted"], output.len(), "the summary counts the output's records");
+    assert_eq!(summary["total"], 249);
+    assert_eq!(summary["rejected"], 0);
+    assert!(summary["outages"].as_u64().unwrap() >= 1, "the job saw an outage: {summary}");
+    assert!(stderr(&result).contains("chaos: killing the embedded service"), "{}", stderr(&result));
+    assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 1, "no journal or service data is left behind");
 }

@@ -1,30 +1,40 @@
-//! The bulk mint job: read every record, mint with bounded concurrency, write the output in input order.
+//! The bulk mint job: read every record, skip those the journal says are done, mint the rest with bounded
+//! concurrency, and write the output in input order once every record is done.
 //!
 //! Records that cannot be minted (malformed, an unknown entity type, a field out of range, or rejected by the
-//! service) are set aside with their line number and do not stop the job. A failure of the service as a whole
-//! (unreachable, overloaded past the client's retries, or a rejected token) stops the job instead, because every
-//! later record would fail the same way. The previous output, if any, is then left untouched.
+//! service) are set aside with their line number and do not stop the job. An outage does not stop it either: the
+//! workers wait at the service's connection gate and go on when the connection manager is `Connected` again. Only a
+//! rejected token, or a service that stays unreachable for longer than `--max-outage`, stops the job.
 //!
-//! Before a failure counts, a mint is retried with backoff when the client says another attempt may succeed. Each
-//! retry resends the record's idempotency key, so a mint whose reply was lost is not minted twice, and a shared
-//! retry budget keeps a struggling service from receiving a retry storm from all the requests in flight.
+//! Ctrl-C stops taking new records, gives the requests in flight a few seconds to finish (a second Ctrl-C abandons
+//! them at once), and syncs the journal. Abandoning a request is safe, because the next run sends the same
+//! idempotency key. In every case but success the previous output, if any, is left untouched.
 
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use anyhow::Context;
-use chittyid::client::Error as ClientError;
+use chittyid::Mint;
 use chittyid::format::{ChittyId, EntityType};
-use chittyid::resilience::{BudgetConfig, RetryBudget, RetryPolicy, Retryable, retry};
-use chittyid::{Client, Mint};
 use futures_util::StreamExt;
-use indicatif::{ProgressBar, ProgressStyle};
+use tokio::time::Instant;
 
+use super::journal::{Journal, JournalHeader, journal_path};
 use super::key::InputIdentity;
+use super::progress::Progress;
 use super::reader::{self, Format, Rejected};
 use super::record::Record;
+use super::summary::{Ending, Report, Summary};
+use super::worker::{MintResult, Minter};
 use super::writer::{self, OutputWriter};
-use crate::exit::is_rejection;
+
+/// How long the requests in flight may take to finish after Ctrl-C before they are abandoned.
+const INTERRUPT_GRACE: Duration = Duration::from_secs(10);
+
+/// Time between progress refreshes and journal syncs.
+const TICK: Duration = Duration::from_millis(200);
 
 /// A validated bulk mint job.
 #[derive(Debug, Clone)]
@@ -41,33 +51,48 @@ pub(crate) struct BulkJob {
     pub(crate) default_entity: Option<EntityType>,
     /// Maximum number of mint requests in flight, at least 1.
     pub(crate) concurrency: usize,
+    /// How long the job waits for an unreachable or failing service before it stops.
+    pub(crate) max_outage: Duration,
+    /// Whether to schedule outages of the embedded service.
+    pub(crate) chaos: bool,
 }
 
-/// The counts and files of a finished job.
-#[derive(Debug, Clone)]
-pub(crate) struct Summary {
-    /// Records read, minted or not.
-    pub(crate) total: usize,
-    /// Records written to the output with an ID.
-    pub(crate) minted: usize,
-    /// Records set aside, in line order.
-    pub(crate) rejected: Vec<Rejected>,
-    /// Wall-clock time of the whole job.
-    pub(crate) elapsed: Duration,
-    /// The output file.
-    pub(crate) output: PathBuf,
-    /// The rejects file, when there were rejects.
-    pub(crate) rejects: Option<PathBuf>,
+/// Counts of the records this run mints, shared with the chaos schedule while the job runs.
+#[derive(Debug)]
+pub(crate) struct Tally {
+    /// Records this run mints; `usize::MAX` until the journal has been read.
+    pub(crate) pending: AtomicUsize,
+    /// Records finished by this run, minted or rejected.
+    pub(crate) done: AtomicUsize,
+}
+
+impl Tally {
+    /// Creates a tally with the pending count not known yet.
+    pub(crate) fn new() -> Tally {
+        Tally { pending: AtomicUsize::new(usize::MAX), done: AtomicUsize::new(0) }
+    }
+}
+
+/// A record to mint and its request, which carries the record's idempotency key.
+struct Pending<'a> {
+    record: &'a Record,
+    mint: Mint,
 }
 
 impl BulkJob {
-    /// Runs the job against `client`.
+    /// Returns the journal file of this job's output.
+    pub(crate) fn journal_path(&self) -> PathBuf {
+        journal_path(&self.output)
+    }
+
+    /// Runs the job through `minter`. `service` names the service in the journal; `tally` counts the records of
+    /// this run as they finish.
     ///
     /// # Errors
     ///
-    /// Fails when the input cannot be read, the output cannot be written, or the service fails as a whole. The
-    /// error then names the line being minted.
-    pub(crate) async fn run(&self, client: &Client) -> anyhow::Result<Summary> {
+    /// Fails when the input cannot be read or the output or journal cannot be written. A stop for the service's
+    /// sake is no error but [`Ending::Stopped`].
+    pub(crate) async fn run(&self, minter: &Minter, service: String, tally: &Tally) -> anyhow::Result<Report> {
         let started = Instant::now();
         let bytes = reader::read_bytes(&self.input)?;
         let identity = InputIdentity::new(&self.input, &bytes);
@@ -77,7 +102,7 @@ impl BulkJob {
 
         let mut rejected = input.rejected;
         let total = input.records.len() + rejected.len();
-        let mut mints: Vec<(&Record, Mint)> = Vec::with_capacity(input.records.len());
+        let mut mintable: Vec<Pending<'_>> = Vec::with_capacity(input.records.len());
         for record in &input.records {
             match record.mint_fields(self.default_entity) {
                 Ok(fields) => {
@@ -91,85 +116,153 @@ impl BulkJob {
                     if let Some(trust) = fields.trust {
                         mint = mint.trust(trust);
                     }
-                    mints.push((record, mint));
+                    mintable.push(Pending { record, mint });
                 }
                 Err(error) => rejected.push(Rejected::of_record(record, error.to_string())),
             }
         }
 
-        let mut output = OutputWriter::create(&self.output, self.output_format, &input.header, &input.records)?;
-        let progress = progress_bar(mints.len());
-        let mut minted = 0;
-        let policy = RetryPolicy::default().max_attempts(MAX_ATTEMPTS);
-        let budget = RetryBudget::new(BudgetConfig::default());
-        let (policy, budget) = (&policy, &budget);
-        let mut results = futures_util::stream::iter(mints)
-            .map(|(record, mint)| async move { (record, mint_with_retries(client, &mint, policy, budget).await) })
-            .buffered(self.concurrency.max(1));
-        while let Some((record, result)) = results.next().await {
-            progress.inc(1);
-            match result {
-                Ok(id) => {
-                    output.write(record, &id.to_string())?;
-                    minted += 1;
+        let entity = self.default_entity.map(|entity| entity.word().to_owned());
+        let header = JournalHeader::new(&identity, entity, service);
+        let opened = Journal::open(&self.journal_path(), &header, |line| identity.key_for_line(line))?;
+        let mut journal = opened.journal;
+        let mut ids: HashMap<u64, ChittyId> = opened.minted;
+        let lines: HashSet<u64> = mintable.iter().map(|pending| pending.record.line).collect();
+        ids.retain(|line, _| lines.contains(line));
+        let already_present = ids.len();
+        let pending: Vec<&Pending<'_>> =
+            mintable.iter().filter(|pending| !ids.contains_key(&pending.record.line)).collect();
+
+        tally.pending.store(pending.len(), Ordering::Relaxed);
+        let done = &tally.done;
+        let mut progress = Progress::new(pending.len(), minter.service().connection().state());
+        if let Some(reason) = opened.discarded {
+            let path = journal.path().display();
+            progress.note(&format!("starting over: the journal {path} was discarded, because {reason}"));
+        }
+        if already_present > 0 {
+            progress.note(&format!("resuming: {already_present} records were minted by an earlier run"));
+        }
+
+        let stop = AtomicBool::new(false);
+        let stop = &stop;
+        let mut results = futures_util::stream::iter(pending.into_iter().take_while(|_| !stop.load(Ordering::Relaxed)))
+            .map(|pending| async move { (pending, minter.mint(pending.record.line, &pending.mint).await) })
+            .buffer_unordered(self.concurrency.max(1));
+
+        let mut minted = 0usize;
+        let mut ending = Ending::Finished;
+        let mut interrupt_deadline: Option<Instant> = None;
+        let mut states = minter.service().connection().watch_state();
+        let mut ticks = tokio::time::interval(TICK);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+        loop {
+            let grace = async {
+                match interrupt_deadline {
+                    Some(deadline) => tokio::time::sleep_until(deadline).await,
+                    None => std::future::pending().await,
                 }
-                Err(error) if is_rejection(&error) => {
-                    tracing::warn!(line = record.line, %error, "service rejected a record");
-                    rejected.push(Rejected::of_record(record, format!("{:#}", anyhow::Error::new(error))));
+            };
+            tokio::select! {
+                next = results.next() => {
+                    let Some((pending, result)) = next else { break };
+                    let line = pending.record.line;
+                    match result {
+                        MintResult::Minted(id) => {
+                            journal.append(line, pending.mint.key(), &id)?;
+                            ids.insert(line, id);
+                            minted += 1;
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                        MintResult::Rejected(reason) => {
+                            tracing::warn!(line, error = %reason, "service rejected a record");
+                            rejected.push(Rejected::of_record(pending.record, reason));
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                        MintResult::Fatal { error, exit } => {
+                            ending = Ending::Stopped { error, exit };
+                            break;
+                        }
+                    }
                 }
-                Err(error) => {
-                    progress.finish_and_clear();
-                    let message = format!("minting the record on line {} failed, so the job stopped", record.line);
-                    return Err(anyhow::Error::new(error).context(message));
+                _ = &mut ctrl_c => {
+                    stop.store(true, Ordering::Relaxed);
+                    if interrupt_deadline.is_some() {
+                        progress.note("second Ctrl-C: abandoning the requests in flight");
+                        ending = Ending::Interrupted;
+                        break;
+                    }
+                    progress.note("Ctrl-C: taking no new records; waiting for the requests in flight (Ctrl-C again to abandon them)");
+                    interrupt_deadline = Some(Instant::now() + INTERRUPT_GRACE);
+                    ending = Ending::Interrupted;
+                    ctrl_c = Box::pin(tokio::signal::ctrl_c());
+                }
+                () = grace => break,
+                changed = states.changed() => {
+                    if changed.is_ok() {
+                        let state = *states.borrow_and_update();
+                        progress.on_state(state, done_count(done), minter.retries());
+                    }
+                }
+                _ = ticks.tick() => {
+                    journal.sync()?;
+                    progress.tick(done_count(done), minter.retries());
                 }
             }
         }
-        progress.finish_and_clear();
-        output.finish()?;
-
+        drop(results);
+        journal.sync()?;
+        let (outages, waiting) = progress.finish();
         rejected.sort_by_key(|entry| entry.line);
+
+        let finished = matches!(ending, Ending::Finished);
+        let rejects = if finished {
+            self.write_files(&input.header, &input.records, &ids, &rejected, journal)?
+        } else {
+            if journal.len() == 0 {
+                journal.remove()?;
+            }
+            None
+        };
+        let summary = Summary {
+            total,
+            minted,
+            already_present,
+            rejected,
+            retries: minter.retries(),
+            outages,
+            waiting,
+            elapsed: started.elapsed(),
+            output: self.output.clone(),
+            rejects,
+        };
+        Ok(Report { summary, ending })
+    }
+
+    /// Writes the output and the rejects file, then removes the journal, whose entries the output now holds.
+    fn write_files(
+        &self,
+        header: &[String],
+        records: &[Record],
+        ids: &HashMap<u64, ChittyId>,
+        rejected: &[Rejected],
+        journal: Journal,
+    ) -> anyhow::Result<Option<PathBuf>> {
+        let mut output = OutputWriter::create(&self.output, self.output_format, header, records)?;
+        for record in records {
+            if let Some(id) = ids.get(&record.line) {
+                output.write(record, &id.to_string())?;
+            }
+        }
+        output.finish()?;
         let rejects_path = writer::rejects_path(&self.output);
-        writer::write_rejects(&rejects_path, &rejected)?;
-        let rejects = (!rejected.is_empty()).then_some(rejects_path);
-        Ok(Summary { total, minted, rejected, elapsed: started.elapsed(), output: self.output.clone(), rejects })
+        writer::write_rejects(&rejects_path, rejected)?;
+        journal.remove()?;
+        Ok((!rejected.is_empty()).then_some(rejects_path))
     }
 }
 
-/// Attempts per record, the first included.
-const MAX_ATTEMPTS: u32 = 4;
-
-/// A client error wrapped for the retry loop, which needs its own trait on the error type.
-struct Attempt(ClientError);
-
-impl Retryable for Attempt {
-    fn is_retryable(&self) -> bool {
-        self.0.is_retryable()
-    }
-
-    fn retry_after(&self) -> Option<Duration> {
-        self.0.retry_after()
-    }
-}
-
-/// Mints one record, retrying failures that another attempt may cure, with the same idempotency key each time.
-async fn mint_with_retries(
-    client: &Client,
-    mint: &Mint,
-    policy: &RetryPolicy,
-    budget: &RetryBudget,
-) -> Result<ChittyId, ClientError> {
-    let outcome = retry(policy, Some(budget), None, |_| async { client.mint(mint).await.map_err(Attempt) }).await;
-    if outcome.attempts > 1 {
-        tracing::info!(attempts = outcome.attempts, key = mint.key(), "mint retried");
-    }
-    outcome.result.map_err(|Attempt(error)| error)
-}
-
-/// Creates a progress bar on stderr, which indicatif hides when stderr is not a terminal.
-fn progress_bar(length: usize) -> ProgressBar {
-    let bar = ProgressBar::new(length as u64);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} minted, {per_sec}, eta {eta}") {
-        bar.set_style(style);
-    }
-    bar
+fn done_count(done: &AtomicUsize) -> u64 {
+    done.load(Ordering::Relaxed) as u64
 }

@@ -25,6 +25,16 @@ impl InputIdentity {
         InputIdentity { path: canonical.to_string_lossy().into_owned(), content_hash: Sha256::digest(content).into() }
     }
 
+    /// Returns the input's canonical path (or the path as given, when it cannot be made canonical).
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Returns the SHA-256 of the input's content in lower-case hex.
+    pub(crate) fn content_hash_hex(&self) -> String {
+        hex(&self.content_hash)
+    }
+
     /// Derives the key of the record that starts on `line`: the prefix and 64 hex digits of
     /// SHA-256(path, NUL, content hash, NUL, line in decimal).
     pub(crate) fn key_for_line(&self, line: u64) -> String {
@@ -35,13 +45,16 @@ impl InputIdentity {
         hasher.update([0]);
         hasher.update(line.to_string().as_bytes());
         let digest = hasher.finalize();
-        let mut key = String::with_capacity(KEY_PREFIX.len() + 64);
-        key.push_str(KEY_PREFIX);
-        for byte in digest {
-            key.push_str(&format!("{byte:02x}"));
-        }
-        key
+        format!("{KEY_PREFIX}{}", hex(&digest))
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push_str(&format!("{byte:02x}"));
+    }
+    text
 }
 
 #[cfg(test)]

@@ -130,7 +130,8 @@ pub(crate) fn write_rejects(path: &Path, rejected: &[Rejected]) -> anyhow::Resul
     persist(writer.into_inner().map_err(|error| error.into_error())?, path)
 }
 
-fn temp_beside(path: &Path) -> anyhow::Result<NamedTempFile> {
+/// Creates a temporary file in the folder of `path`, creating the folder when missing.
+pub(crate) fn temp_beside(path: &Path) -> anyhow::Result<NamedTempFile> {
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -143,7 +144,8 @@ fn temp_beside(path: &Path) -> anyhow::Result<NamedTempFile> {
         .with_context(|| format!("cannot create a temporary file in {}", folder.display()))
 }
 
-fn persist(temp: NamedTempFile, path: &Path) -> anyhow::Result<()> {
+/// Syncs `temp` and renames it over `path`.
+pub(crate) fn persist(temp: NamedTempFile, path: &Path) -> anyhow::Result<()> {
     let file: &File = temp.as_file();
     file.sync_all().with_context(|| format!("cannot flush {}", path.display()))?;
     temp.persist(path).map_err(|error| error.error).with_context(|| format!("cannot write {}", path.display()))?;

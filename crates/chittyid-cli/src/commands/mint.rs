@@ -1,14 +1,19 @@
-//! `chittyid mint`: one ID to stdout, or one ID per record of an input file.
+//! `chittyid mint`: one ID to stdout, or one ID per record of an input file, with a summary of the bulk job.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use chittyid::resilience::{BreakerConfig, RetryPolicy};
+use chittyid::service::ServiceBuilder;
 use chittyid::{Client, Mint};
 use serde_json::json;
 
-use crate::bulk::{BulkJob, Summary};
-use crate::config::MintOne;
+use crate::bulk::{BulkJob, Ending, Minter, Report, Summary, Tally, chaos};
+use crate::config::{MintOne, ServiceConfig, Target};
+use crate::embedded::Embedded;
 use crate::exit::Exit;
-use crate::output::print_line;
+use crate::output::{self, print_line};
 
 /// The most rejected lines listed on stderr; the rejects file has them all.
 const MAX_LISTED_REJECTS: usize = 20;
@@ -46,31 +51,147 @@ pub(crate) async fn run_one(client: &Client, request: &MintOne, json: bool) -> a
     Ok(Exit::Success)
 }
 
-/// Runs a bulk job and prints its summary: on stderr, or with `json` as a JSON object on stdout.
+/// Runs a bulk job against the configured service (starting the embedded one, and its `--chaos` outages, when
+/// asked) and prints its summary: on stderr, or with `json` as a JSON object on stdout.
 ///
 /// # Errors
 ///
-/// Returns the job's error when it stopped; see [`BulkJob::run`].
-pub(crate) async fn run_bulk(client: &Client, job: &BulkJob, json: bool) -> anyhow::Result<Exit> {
-    tracing::info!(input = %job.input.display(), output = %job.output.display(), "bulk mint started");
-    let summary = job.run(client).await?;
-    tracing::info!(minted = summary.minted, rejected = summary.rejected.len(), "bulk mint finished");
-    report_rejects(&summary);
-    if json {
-        print_line(&summary_json(&summary).to_string())?;
-    } else {
-        let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(
-            stderr,
-            "minted {} of {} records, rejected {}, in {:.2} s; output: {}",
-            summary.minted,
-            summary.total,
-            summary.rejected.len(),
-            summary.elapsed.as_secs_f64(),
-            summary.output.display()
-        );
+/// Returns an error when the input cannot be read, the output cannot be written, or the service cannot be set
+/// up. A job stopped by the service or by Ctrl-C is reported here and returns its exit code.
+pub(crate) async fn run_bulk(service: &ServiceConfig, job: &BulkJob, json: bool) -> anyhow::Result<Exit> {
+    let embedded = match &service.target {
+        Target::Embedded => Some(Embedded::start_in(&embedded_data_path(&job.output)).await?),
+        Target::Url(_) => None,
+    };
+    let (url, service_name) = match (&service.target, &embedded) {
+        (Target::Url(url), _) => (url.clone(), url.to_string()),
+        (Target::Embedded, Some(embedded)) => (embedded.url().clone(), "embedded".to_owned()),
+        (Target::Embedded, None) => unreachable!("the embedded service was started above"),
+    };
+
+    // The job retries each record itself, so the service makes one attempt per call and the job counts them all.
+    // The breaker reopens for trials after 1 s instead of 5 s, because the connection gate already holds the
+    // workers back during an outage.
+    let mut builder = ServiceBuilder::new(url)
+        .retry(RetryPolicy::default().max_attempts(1))
+        .breaker(BreakerConfig::default().open_duration(Duration::from_secs(1)));
+    if let Some(token) = &service.token {
+        builder = builder.token(token.clone());
     }
-    Ok(if summary.rejected.is_empty() { Exit::Success } else { Exit::Rejected })
+    let resilient = builder.build()?;
+    if let Err(error) = resilient.connect().await {
+        // The manager keeps retrying in the background; the workers wait for it at the connection gate.
+        tracing::info!(error = %format!("{error:#}"), "first connection attempt failed");
+    }
+
+    tracing::info!(input = %job.input.display(), output = %job.output.display(), "bulk mint started");
+    let minter = Minter::new(resilient.clone(), job.max_outage);
+    let tally = Tally::new();
+    let chaos = async {
+        if let (true, Some(embedded)) = (job.chaos, &embedded) {
+            chaos::run(embedded, &tally).await;
+        }
+        std::future::pending::<()>().await;
+    };
+    let result = tokio::select! {
+        result = job.run(&minter, service_name, &tally) => result,
+        () = chaos => unreachable!("the chaos schedule never ends"),
+    };
+    resilient.disconnect().await;
+
+    let finished = matches!(&result, Ok(Report { ending: Ending::Finished, .. }));
+    if let Some(embedded) = embedded {
+        if finished {
+            embedded.shutdown_and_remove_data().await?;
+        } else {
+            embedded.shutdown().await;
+        }
+    }
+    let Report { summary, ending } = result?;
+    tracing::info!(minted = summary.minted, rejected = summary.rejected.len(), "bulk mint ended");
+
+    report_rejects(&summary);
+    let exit = match &ending {
+        Ending::Finished if summary.rejected.is_empty() => Exit::Success,
+        Ending::Finished => Exit::Rejected,
+        Ending::Interrupted => Exit::Interrupted,
+        Ending::Stopped { error, exit } => {
+            output::report_error(error);
+            *exit
+        }
+    };
+    let resume = (!finished).then(resume_command);
+    if json {
+        print_line(&summary_json(&summary, &ending, resume.as_deref()).to_string())?;
+    } else {
+        print_summary(&summary, &ending);
+    }
+    if let Some(resume) = resume {
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "chittyid: progress is saved in {}; to resume, run:", job.journal_path().display());
+        let _ = writeln!(stderr, "  {resume}");
+    }
+    Ok(exit)
+}
+
+/// Returns the embedded service's data folder of a bulk job: `<output>.embedded`.
+fn embedded_data_path(output: &Path) -> PathBuf {
+    let mut name = output.file_name().unwrap_or_default().to_os_string();
+    name.push(".embedded");
+    output.with_file_name(name)
+}
+
+/// Rebuilds this process's command line, quoted for a POSIX shell, with any `--token` value replaced by a
+/// placeholder so the token is never printed.
+fn resume_command() -> String {
+    let mut words = Vec::new();
+    let mut hide_next = false;
+    for argument in std::env::args_os() {
+        let text = argument.to_string_lossy().into_owned();
+        if hide_next {
+            words.push("<TOKEN>".to_owned());
+            hide_next = false;
+        } else if text == "--token" {
+            hide_next = true;
+            words.push(text);
+        } else if text.starts_with("--token=") {
+            words.push("--token=<TOKEN>".to_owned());
+        } else {
+            words.push(shell_quote(&text));
+        }
+    }
+    words.join(" ")
+}
+
+fn shell_quote(word: &str) -> String {
+    let plain =
+        !word.is_empty() && word.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&byte));
+    if plain { word.to_owned() } else { format!("'{}'", word.replace('\'', "'\\''")) }
+}
+
+fn print_summary(summary: &Summary, ending: &Ending) {
+    let mut stderr = std::io::stderr().lock();
+    let status = match ending {
+        Ending::Finished => "done",
+        Ending::Interrupted => "interrupted",
+        Ending::Stopped { .. } => "stopped",
+    };
+    let _ = writeln!(
+        stderr,
+        "{status}: {} records: minted {}, already present {}, rejected {}; {} retries, {} outages ({:.1} s waiting \
+         for the service); {:.2} s in all",
+        summary.total,
+        summary.minted,
+        summary.already_present,
+        summary.rejected.len(),
+        summary.retries,
+        summary.outages,
+        summary.waiting.as_secs_f64(),
+        summary.elapsed.as_secs_f64(),
+    );
+    if matches!(ending, Ending::Finished) {
+        let _ = writeln!(stderr, "output: {}", summary.output.display());
+    }
 }
 
 fn report_rejects(summary: &Summary) {
@@ -86,16 +207,27 @@ fn report_rejects(summary: &Summary) {
     }
 }
 
-fn summary_json(summary: &Summary) -> serde_json::Value {
+fn summary_json(summary: &Summary, ending: &Ending, resume: Option<&str>) -> serde_json::Value {
     let rejected: Vec<_> =
         summary.rejected.iter().map(|entry| json!({ "line": entry.line, "error": entry.error })).collect();
+    let status = match ending {
+        Ending::Finished => "finished",
+        Ending::Interrupted => "interrupted",
+        Ending::Stopped { .. } => "stopped",
+    };
     json!({
+        "status": status,
         "total": summary.total,
         "minted": summary.minted,
+        "alreadyPresent": summary.already_present,
         "rejected": summary.rejected.len(),
+        "retries": summary.retries,
+        "outages": summary.outages,
+        "waitingSeconds": summary.waiting.as_secs_f64(),
         "elapsedSeconds": summary.elapsed.as_secs_f64(),
         "output": summary.output.display().to_string(),
         "rejectsFile": summary.rejects.as_ref().map(|path| path.display().to_string()),
         "rejectedLines": rejected,
+        "resumeCommand": resume,
     })
 }

@@ -26,9 +26,7 @@ pub(crate) async fn run(config: Config) -> anyhow::Result<Exit> {
         CommandConfig::MintOne { service, request, json } => {
             with_client(&service, |client| async move { mint::run_one(&client, &request, json).await }).await
         }
-        CommandConfig::MintBulk { service, job, json } => {
-            with_client(&service, |client| async move { mint::run_bulk(&client, &job, json).await }).await
-        }
+        CommandConfig::MintBulk { service, job, json } => mint::run_bulk(&service, &job, json).await,
         CommandConfig::Validate { ids, remote: None, json } => validate::run_offline(&ids, json),
         CommandConfig::Validate { ids, remote: Some(service), json } => {
             with_client(&service, |client| async move { validate::run_remote(&client, &ids, json).await }).await
