@@ -78,7 +78,7 @@ fn resumed_job_mints_each_record_once() {
 }
 
 #[test]
-fn ctrl_c_saves_progress_and_prints_the_resume_command() {
+fn ctrl_c_prints_resume_command() {
     let data = tempfile::tempdir().unwrap();
     let service = ServiceProcess::start(data.path(), &[]);
     let url = service.url().to_string();

@@ -1,4 +1,4 @@
-//! The bulk mint job: read every record, skip those the journal says are done, mint the rest with bounded
+//! The bulk mint job: read every record, skip those the journal lists as done, mint the rest with bounded
 //! concurrency, and write the output in input order once every record is done.
 //!
 //! Records that cannot be minted (malformed, an unknown entity type, a field out of range, or rejected by the
@@ -32,6 +32,10 @@ use super::writer::{self, OutputWriter};
 
 /// How long the requests in flight may take to finish after Ctrl-C before they are abandoned.
 const INTERRUPT_GRACE: Duration = Duration::from_secs(10);
+
+/// The message printed after the first Ctrl-C.
+const INTERRUPT_NOTE: &str =
+    "Ctrl-C: taking no new records; waiting for the requests in flight (Ctrl-C again to abandon them)";
 
 /// Time between progress refreshes and journal syncs.
 const TICK: Duration = Duration::from_millis(200);
@@ -133,7 +137,8 @@ impl BulkJob {
         let pending: Vec<&Pending<'_>> =
             mintable.iter().filter(|pending| !ids.contains_key(&pending.record.line)).collect();
 
-        tally.pending.store(pending.len(), Ordering::Relaxed);
+        let pending_count = pending.len();
+        tally.pending.store(pending_count, Ordering::Relaxed);
         let done = &tally.done;
         let mut progress = Progress::new(pending.len(), minter.service().connection().state());
         if let Some(reason) = opened.discarded {
@@ -154,6 +159,7 @@ impl BulkJob {
         let mut ending = Ending::Finished;
         let mut interrupt_deadline: Option<Instant> = None;
         let mut states = minter.service().connection().watch_state();
+        let mut states_open = true;
         let mut ticks = tokio::time::interval(TICK);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
@@ -193,17 +199,17 @@ impl BulkJob {
                         ending = Ending::Interrupted;
                         break;
                     }
-                    progress.note("Ctrl-C: taking no new records; waiting for the requests in flight (Ctrl-C again to abandon them)");
+                    progress.note(INTERRUPT_NOTE);
                     interrupt_deadline = Some(Instant::now() + INTERRUPT_GRACE);
                     ending = Ending::Interrupted;
                     ctrl_c = Box::pin(tokio::signal::ctrl_c());
                 }
                 () = grace => break,
-                changed = states.changed() => {
-                    if changed.is_ok() {
-                        let state = *states.borrow_and_update();
-                        progress.on_state(state, done_count(done), minter.retries());
-                    }
+                changed = states.changed(), if states_open => {
+                    // An error means the manager is gone, which ends its state changes, not the job.
+                    states_open = changed.is_ok();
+                    let state = *states.borrow_and_update();
+                    progress.on_state(state, done_count(done), minter.retries());
                 }
                 _ = ticks.tick() => {
                     journal.sync()?;
@@ -216,6 +222,10 @@ impl BulkJob {
         let (outages, waiting) = progress.finish();
         rejected.sort_by_key(|entry| entry.line);
 
+        // Ctrl-C while the last records were in flight still leaves every record done.
+        if matches!(ending, Ending::Interrupted) && done_count(done) == pending_count as u64 {
+            ending = Ending::Finished;
+        }
         let finished = matches!(ending, Ending::Finished);
         let rejects = if finished {
             self.write_files(&input.header, &input.records, &ids, &rejected, journal)?

@@ -1,8 +1,8 @@
 //! The job's journal: `<output>.journal`, one JSON line per minted record, so a rerun skips finished records.
 //!
 //! The journal makes a resumed job cheap, not correct: correctness comes from the idempotency keys. A record whose
-//! entry was lost (a crash before the journal was synced, or a request in flight) is sent again with the same key,
-//! and the service returns the ID it stored the first time instead of minting a new one. The journal is therefore
+//! entry was lost, by a crash before the journal was synced or with its request in flight, is sent again with the
+//! same key. The service then returns the ID it stored the first time instead of minting a new one. The journal is therefore
 //! synced in small batches rather than after every record.
 //!
 //! The first line names the job (input path and content hash, default entity type, service), and a journal of
@@ -76,14 +76,14 @@ pub(crate) struct Journal {
     entries: usize,
 }
 
-/// What [`Journal::open`] found.
+/// The result of [`Journal::open`].
 #[derive(Debug)]
 pub(crate) struct Opened {
     /// The journal, ready to append.
     pub(crate) journal: Journal,
     /// The IDs of records minted by earlier runs, by line.
     pub(crate) minted: HashMap<u64, ChittyId>,
-    /// Why an existing journal was discarded, if it was.
+    /// The reason an existing journal was discarded, if it was.
     pub(crate) discarded: Option<String>,
 }
 
@@ -179,7 +179,7 @@ impl Journal {
         &self.path
     }
 
-    /// Closes and deletes the journal, once the output holds every entry.
+    /// Closes and deletes the journal, once the output contains every entry.
     ///
     /// # Errors
     ///

@@ -68,7 +68,7 @@ impl Progress {
         }
     }
 
-    /// Records a new connection state and tells the user about it.
+    /// Records a new connection state and prints a line about the change.
     pub(crate) fn on_state(&mut self, state: ConnectionState, done: u64, retries: u64) {
         if state == self.state {
             return;

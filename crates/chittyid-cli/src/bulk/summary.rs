@@ -1,4 +1,4 @@
-//! What a bulk job reports: how it ended, and the counts the summary prints.
+//! The report of a bulk job: its ending, and the counts the summary prints.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::reader::Rejected;
 use crate::exit::Exit;
 
-/// How a job ended.
+/// The way a job ended.
 #[derive(Debug)]
 pub(crate) enum Ending {
     /// Every record was minted or rejected, and the output is written.
@@ -27,14 +27,14 @@ pub(crate) enum Ending {
 pub(crate) struct Report {
     /// The counts.
     pub(crate) summary: Summary,
-    /// How the job ended.
+    /// The way the job ended.
     pub(crate) ending: Ending,
 }
 
 /// The counts and files of a job.
 ///
-/// When the job finished, the output holds `minted + already_present` records and the rejects file holds
-/// `rejected`, so `total` is the sum of the three.
+/// When the job finished, the output contains `minted + already_present` records and the rejects file
+/// contains `rejected`, so `total` is the sum of the three.
 #[derive(Debug, Clone)]
 pub(crate) struct Summary {
     /// Records read, minted or not, malformed lines included.

@@ -32,7 +32,7 @@ pub(crate) enum MintResult {
     },
 }
 
-/// What every worker shares: the service, the call options and the retry counter.
+/// The state every worker shares: the service, the call options and the retry counter.
 #[derive(Debug)]
 pub(crate) struct Minter {
     service: ChittyIdService,
@@ -121,7 +121,7 @@ impl Minter {
     }
 }
 
-/// What to do after a failed call.
+/// The next step after a failed call.
 enum Decision {
     Retry(Option<Duration>),
     Done(MintResult),

@@ -70,7 +70,7 @@ pub(crate) async fn run_bulk(service: &ServiceConfig, job: &BulkJob, json: bool)
     };
 
     // The job retries each record itself, so the service makes one attempt per call and the job counts them all.
-    // The breaker reopens for trials after 1 s instead of 5 s, because the connection gate already holds the
+    // The breaker reopens for trials after 1 s instead of 5 s, because the connection gate already keeps the
     // workers back during an outage.
     let mut builder = ServiceBuilder::new(url)
         .retry(RetryPolicy::default().max_attempts(1))

@@ -26,7 +26,7 @@ pub fn write_jsonl_records(path: &Path, count: usize) {
     std::fs::write(path, text).expect("the input is written");
 }
 
-/// The `chittyId` of every record of a JSON Lines output, in order.
+/// Reads the `chittyId` of every record of a JSON Lines output, in order.
 pub fn output_ids(path: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(path).expect("the output exists");
     text.lines()
@@ -37,7 +37,7 @@ pub fn output_ids(path: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Asserts that `ids` holds `count` valid IDs, all distinct.
+/// Asserts that `ids` contains `count` valid IDs, all distinct.
 pub fn assert_distinct_valid_ids(ids: &[String], count: usize) {
     assert_eq!(ids.len(), count, "one output record per input record");
     for id in ids {
@@ -52,7 +52,7 @@ pub fn count_lines(path: &Path) -> usize {
     std::fs::read(path).map(|bytes| bytes.iter().filter(|&&byte| byte == b'\n').count()).unwrap_or(0)
 }
 
-/// The journal beside an output.
+/// Returns the journal beside an output.
 pub fn journal_of(output: &Path) -> PathBuf {
     let mut name = output.file_name().expect("the output has a name").to_os_string();
     name.push(".journal");
@@ -72,7 +72,7 @@ pub fn service_minted(address: SocketAddr) -> u64 {
     stats["minted"].as_u64().expect("stats has a minted count")
 }
 
-/// A `chittyid mint` command for the service at `url`, without the CLI's environment variables.
+/// Builds a `chittyid mint --json` command for the service at `url`, without the CLI's environment variables.
 pub fn mint_command(url: &str, input: &Path, output: &Path) -> Command {
     let mut command = crate::common::chittyid();
     command.args(["mint", "--service-url", url, "--json", "--input"]).arg(input).arg("--output").arg(output);
