@@ -59,17 +59,33 @@ pub fn journal_of(output: &Path) -> PathBuf {
     output.with_file_name(name)
 }
 
-/// Asks the service at `address` for its durable count of minted IDs (`GET /api/stats`).
-pub fn service_minted(address: SocketAddr) -> u64 {
+/// Sends one HTTP/1.1 request to the service at `address` and returns the reply's status line and body.
+fn send(address: SocketAddr, method: &str, path: &str, body: &str) -> (String, String) {
     let mut stream = TcpStream::connect(address).expect("the service accepts a connection");
     stream.set_read_timeout(Some(Duration::from_secs(10))).expect("a read timeout can be set");
-    let request = format!("GET /api/stats HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
     stream.write_all(request.as_bytes()).expect("the request is sent");
     let mut reply = String::new();
     stream.read_to_string(&mut reply).expect("the reply is read");
-    let body = reply.split("\r\n\r\n").nth(1).expect("the reply has a body");
+    let (head, body) = reply.split_once("\r\n\r\n").expect("the reply has a body");
+    (head.lines().next().unwrap_or_default().to_owned(), body.to_owned())
+}
+
+/// Asks the service at `address` for its durable count of minted IDs (`GET /api/stats`).
+pub fn service_minted(address: SocketAddr) -> u64 {
+    let (_, body) = send(address, "GET", "/api/stats", "");
     let stats: Value = serde_json::from_str(body.trim()).expect("the body is JSON");
     stats["minted"].as_u64().expect("stats has a minted count")
+}
+
+/// Injects a fault plan such as `{"mode":"rejected","count":3}` (`POST /admin/faults`, with `--enable-admin`).
+pub fn inject_fault(address: SocketAddr, plan: &str) {
+    let (status, body) = send(address, "POST", "/admin/faults", plan);
+    assert!(status.contains(" 200 ") || status.contains(" 201 "), "fault {plan} not injected: {status} {body}");
 }
 
 /// Builds a `chittyid mint --json` command for the service at `url`, without the CLI's environment variables.
