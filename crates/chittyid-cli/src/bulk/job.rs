@@ -99,7 +99,7 @@ impl BulkJob {
     pub(crate) async fn run(&self, minter: &Minter, service: String, tally: &Tally) -> anyhow::Result<Report> {
         let started = Instant::now();
         let bytes = reader::read_bytes(&self.input)?;
-        let identity = InputIdentity::new(&self.input, &bytes);
+        let identity = InputIdentity::new(&self.input, &bytes).default_entity(self.default_entity);
         let input = reader::parse(&bytes, self.input_format)
             .with_context(|| format!("cannot read input file {}", self.input.display()))?;
         drop(bytes);
