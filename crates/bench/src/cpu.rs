@@ -1,5 +1,4 @@
-//! CPU time and resident memory of this process (`getrusage`, `/proc/self/statm`) and of a child
-//! (`/proc/PID/stat`).
+//! CPU time of this process (`getrusage`) and of a child (`/proc/PID/stat`).
 
 use std::time::Duration;
 
@@ -28,12 +27,4 @@ pub(crate) fn process_cpu(pid: u32) -> Duration {
     // After the name: state is field 3, so utime (14) and stime (15) are at indices 11 and 12.
     let ticks: u64 = [11, 12].iter().filter_map(|&index| fields.get(index)?.parse::<u64>().ok()).sum();
     Duration::from_millis(ticks * 1000 / CLOCK_TICKS)
-}
-
-/// Resident set size of this process in bytes, from `/proc/self/statm`; zero when it cannot be read.
-pub(crate) fn resident_bytes() -> u64 {
-    let Ok(statm) = std::fs::read_to_string("/proc/self/statm") else { return 0 };
-    let pages: u64 = statm.split_whitespace().nth(1).and_then(|field| field.parse().ok()).unwrap_or(0);
-    // NOTE: assumes 4 KiB pages, as on x86-64 Linux.
-    pages * 4096
 }
