@@ -170,7 +170,32 @@ impl BulkJob {
                     None => std::future::pending().await,
                 }
             };
+            // Biased, so a connection change is seen before the next result even when results arrive back to
+            // back, and the ticks are not starved by them.
             tokio::select! {
+                biased;
+                _ = &mut ctrl_c => {
+                    stop.store(true, Ordering::Relaxed);
+                    if interrupt_deadline.is_some() {
+                        progress.note("second Ctrl-C: abandoning the requests in flight");
+                        ending = Ending::Interrupted;
+                        break;
+                    }
+                    progress.note(INTERRUPT_NOTE);
+                    interrupt_deadline = Some(Instant::now() + INTERRUPT_GRACE);
+                    ending = Ending::Interrupted;
+                    ctrl_c = Box::pin(tokio::signal::ctrl_c());
+                }
+                changed = states.changed(), if states_open => {
+                    // An error means the manager is gone, which ends its state changes, not the job.
+                    states_open = changed.is_ok();
+                    let state = *states.borrow_and_update();
+                    progress.on_state(state, done_count(done), minter.retries());
+                }
+                _ = ticks.tick() => {
+                    journal.sync()?;
+                    progress.tick(done_count(done), minter.retries());
+                }
                 next = results.next() => {
                     let Some((pending, result)) = next else { break };
                     let line = pending.record.line;
@@ -192,29 +217,7 @@ impl BulkJob {
                         }
                     }
                 }
-                _ = &mut ctrl_c => {
-                    stop.store(true, Ordering::Relaxed);
-                    if interrupt_deadline.is_some() {
-                        progress.note("second Ctrl-C: abandoning the requests in flight");
-                        ending = Ending::Interrupted;
-                        break;
-                    }
-                    progress.note(INTERRUPT_NOTE);
-                    interrupt_deadline = Some(Instant::now() + INTERRUPT_GRACE);
-                    ending = Ending::Interrupted;
-                    ctrl_c = Box::pin(tokio::signal::ctrl_c());
-                }
                 () = grace => break,
-                changed = states.changed(), if states_open => {
-                    // An error means the manager is gone, which ends its state changes, not the job.
-                    states_open = changed.is_ok();
-                    let state = *states.borrow_and_update();
-                    progress.on_state(state, done_count(done), minter.retries());
-                }
-                _ = ticks.tick() => {
-                    journal.sync()?;
-                    progress.tick(done_count(done), minter.retries());
-                }
             }
         }
         drop(results);

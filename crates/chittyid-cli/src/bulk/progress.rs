@@ -24,6 +24,8 @@ pub(crate) struct Progress {
     last_plain_line: Instant,
     state: ConnectionState,
     /// Connected-to-not-connected changes seen during the job.
+    // NOTE: the state comes from a watch channel, which keeps only the latest value, so an outage that starts and
+    // ends between two looks at the channel is not counted.
     outages: u32,
     /// When the connection stopped being `Connected`, while it is not.
     down_since: Option<Instant>,
