@@ -17,7 +17,7 @@ static MINTS: AtomicU64 = AtomicU64::new(0);
 /// Mints per jurisdiction code before the next one, well below the service's 9,999.
 const MINTS_PER_CODE: u64 = 5_000;
 
-/// The jurisdiction for the next mint of this process: `AAA`, `AAB`, … (never `ERR`, which is reserved).
+/// Returns the jurisdiction for the next mint of this process: `AAA`, `AAB`, … (never `ERR`, which is reserved).
 pub(crate) fn next_jurisdiction() -> String {
     let block = MINTS.fetch_add(1, Ordering::Relaxed) / MINTS_PER_CODE;
     // The first letter stays A for 676 blocks (3.3 million mints), so the reserved `ERR` never comes up.
@@ -25,7 +25,7 @@ pub(crate) fn next_jurisdiction() -> String {
     String::from_utf8_lossy(&letters).into_owned()
 }
 
-/// One `POST /mint` with reqwest alone, the same request the library sends: JSON body, `Accept`, a fresh
+/// Sends one `POST /mint` with reqwest alone, the same request the library sends: JSON body, `Accept`, a fresh
 /// `Idempotency-Key` when `with_key`. The reply is read and its `success` field checked, as the library does.
 pub(crate) async fn bare_mint(http: &reqwest::Client, base: &str, with_key: bool) -> anyhow::Result<()> {
     let url = format!("{base}/mint?jurisdiction={}", next_jurisdiction());

@@ -4,14 +4,14 @@
 //! # Why ratios
 //!
 //! The machine these numbers come from has two cores shared with compilers and other jobs, so an absolute latency
-//! says little. Where a scenario has a natural baseline (a bare HTTP request, the schedule without jitter), the
+//! means little. Where a scenario has a natural baseline (a bare HTTP request, the schedule without jitter), the
 //! baseline runs in the same process, interleaved with the measured code, and the table reports the ratio.
 //!
 //! Every server is the real `chittyid serve` binary, a child process on `127.0.0.1`. Nothing here talks to another
 //! address.
 //!
-//! Benchmarks are not tests: nothing here fails on a timing. The exit status is non-zero only when a scenario could
-//! not run at all.
+//! Benchmarks are not tests: nothing here fails on a timing. A scenario that cannot run becomes a "not measured"
+//! row with the reason, and the exit status is non-zero only for invalid arguments.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub, rust_2018_idioms)]
@@ -56,7 +56,7 @@ enum Which {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    // Silent unless RUST_LOG asks for the library's debug logs.
+    // Silent unless RUST_LOG enables the library's debug logs.
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)

@@ -9,7 +9,7 @@ pub(crate) enum Verdict {
     NotMet,
     /// The row has no target of its own: a baseline or a context number.
     Info,
-    /// The quantity was not measured; the value column says why.
+    /// The quantity was not measured, and the value column gives the reason.
     NotMeasured,
 }
 

@@ -33,17 +33,17 @@ impl ServiceChild {
         Ok(ServiceChild { child: Some(child), address, extra_args, data })
     }
 
-    /// The base URL, `http://127.0.0.1:PORT`.
+    /// Returns the base URL, `http://127.0.0.1:PORT`.
     pub(crate) fn url(&self) -> ServiceUrl {
         ServiceUrl::parse(&format!("http://{}", self.address)).expect("a loopback URL is a valid service URL")
     }
 
-    /// The address the service listens on.
+    /// Returns the address the service listens on.
     pub(crate) fn addr(&self) -> SocketAddr {
         self.address
     }
 
-    /// The child's process id, `None` after a kill.
+    /// Returns the child's process id, `None` after a kill.
     pub(crate) fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
     }
@@ -80,7 +80,7 @@ impl Drop for ServiceChild {
     }
 }
 
-/// The `chittyid` binary: `CHITTYID_BIN`, else `chittyid` beside this executable.
+/// Returns the path of the `chittyid` binary: `CHITTYID_BIN`, else `chittyid` beside this executable.
 pub(crate) fn binary() -> anyhow::Result<PathBuf> {
     if let Some(path) = std::env::var_os("CHITTYID_BIN").filter(|path| !path.is_empty()) {
         return Ok(PathBuf::from(path));
@@ -122,7 +122,7 @@ fn spawn(data: &TempDir, listen: SocketAddr, extra_args: &[String]) -> anyhow::R
     }
 }
 
-/// The URL of a loopback address.
+/// Returns the URL of a loopback address.
 pub(crate) fn url_of(address: SocketAddr) -> ServiceUrl {
     ServiceUrl::parse(&format!("http://{address}")).expect("a loopback URL is a valid service URL")
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-/// The `p`-th percentile (0–100) of `samples` by the nearest-rank method; zero for no samples.
+/// Returns the `p`-th percentile (0–100) of `samples` by the nearest-rank method, or zero for no samples.
 pub(crate) fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     if samples.is_empty() {
         return Duration::ZERO;
@@ -12,7 +12,7 @@ pub(crate) fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples[rank.clamp(1, samples.len()) - 1]
 }
 
-/// The median of `samples`; zero for no samples.
+/// Returns the median of `samples`, or zero for no samples.
 pub(crate) fn median(samples: &mut [Duration]) -> Duration {
     percentile(samples, 50.0)
 }

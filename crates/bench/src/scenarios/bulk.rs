@@ -2,7 +2,7 @@
 //! child, once undisturbed and once with three 3 s outages (SIGKILL, then a restart on the same port and data).
 //!
 //! The outages start 0.2 s into the job and 0.2 s after each restart, so all three fall inside any job that needs
-//! more than 0.6 s of work; the row says how many did.
+//! more than 0.6 s of work. The row reports how many did.
 
 use std::path::Path;
 use std::process::Stdio;

@@ -2,8 +2,8 @@
 //! with an idle application, measured with real sockets.
 //!
 //! - Health stream: the default manager; the kernel closes the stream's socket when the process dies.
-//! - Polling only at 30 s (`health_stream(false)`): killed 1 s after the last check, so close to the worst case;
-//!   the mean over a random moment of death is half the interval.
+//! - Polling only at 30 s (`health_stream(false)`): killed 1 s after the last check, so close to the worst case.
+//!   Over a random moment of death the mean would be half the interval.
 //! - Passive: polling only at 30 s, with light traffic (one mint every 100 ms through a client sharing the
 //!   manager's HTTP client) that reports each connection-level failure to the manager, as `ChittyIdService` does.
 
@@ -67,8 +67,9 @@ async fn measure(stream: bool, traffic: bool) -> anyhow::Result<Duration> {
             }
         })
     });
-    // Let the stream open and the passive check spacing (1 s) pass since the connect check, then kill at a random
-    // moment between two mints: killing in step with the traffic's 100 ms tick would time only the mint in flight.
+    // Let the stream open and the passive check spacing (1 s) pass since the connect check. Then kill at a random
+    // moment between two mints, because a kill in step with the traffic's 100 ms tick would time only the mint in
+    // flight.
     tokio::time::sleep(Duration::from_millis(1_200 + fastrand::u64(0..100))).await;
     let mut state = manager.watch_state();
     let killed = Instant::now();

@@ -1,7 +1,7 @@
 //! Scenario 2, fail-fast: the latency of a call with `CallOptions::default().fail_fast()` while the manager is not
 //! connected, and while the circuit breaker is open, each timed call by call over 10,000 calls.
 //!
-//! Not connected: the service points at a loopback port nobody listens on, so the manager stays `Reconnecting`.
+//! Not connected: the service points at a loopback port where no process listens, so the manager stays `Reconnecting`.
 //! Breaker open: a `chittyid serve --enable-admin` child answers every mint with 503 (fault injection), one call
 //! opens a breaker set to open after one failure, and the manager stays `Connected` because `/health` is fine.
 

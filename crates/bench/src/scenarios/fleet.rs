@@ -1,6 +1,6 @@
 //! Scenario 7, fleet: CPU and memory of this process with 1,000 and 10,000 connected managers polling one
 //! `chittyid serve` child every second (polling only, so each manager makes one check per second), sharing one
-//! `reqwest::Client`. The heap comes from the counting allocator; the resident set is not reported, because after
+//! `reqwest::Client`. The heap comes from the counting allocator. The resident set is not reported, because after
 //! earlier scenarios of the same run it shows their high-water mark.
 //!
 //! CPU is `getrusage` over a 10 s window after the fleet settled; the child's CPU comes from `/proc`. The checks
@@ -57,7 +57,7 @@ pub(crate) async fn run(name: &str, table: &mut Table) -> anyhow::Result<()> {
         Verdict::from(cpu_growth <= 1.5 && heap_growth <= 15.0),
     );
     // Each manager checks one interval after its previous check ended, so N managers make somewhat fewer than N
-    // checks per second; the CPU at exactly 10,000 checks/s is scaled from the CPU per check.
+    // checks per second. The CPU at exactly 10,000 checks/s is scaled from the CPU per check.
     let projected = large.cores / large.checks_per_second * 10_000.0;
     let value = format!("{projected:.3} cores ({:.3} at {:.0} checks/s)", large.cores, large.checks_per_second);
     let verdict = Verdict::from(projected < 0.5);

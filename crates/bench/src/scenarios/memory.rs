@@ -4,7 +4,7 @@
 //! - Idle: built, never connected; 10,000 of them.
 //! - Connected and monitoring: connected to one `chittyid serve` child at the default 30 s interval, the task
 //!   running, with the health stream (one open HTTP connection each) and with polling only. The heap of the
-//!   service is in the child and not counted; the shared client's connection pool is counted, because the
+//!   service is in the child and not counted. The shared client's connection pool is counted, because the
 //!   managers' open connections live there.
 
 use std::time::Duration;

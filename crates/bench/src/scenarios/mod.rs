@@ -1,4 +1,4 @@
-//! The scenarios of BENCHMARKS.md, numbered as in the issue; each adds its rows to the [`Table`].
+//! The scenarios of BENCHMARKS.md, numbered as there. Each adds its rows to the [`Table`].
 
 mod bulk;
 mod detection;
@@ -28,7 +28,7 @@ pub(crate) enum Scenario {
 }
 
 impl Scenario {
-    /// Every scenario, in the issue's order.
+    /// Every scenario, in the order of BENCHMARKS.md.
     pub(crate) const ALL: [Scenario; 10] = [
         Scenario::Overhead,
         Scenario::FailFast,
@@ -42,12 +42,12 @@ impl Scenario {
         Scenario::Monitoring,
     ];
 
-    /// The scenario's number in the issue.
+    /// Returns the scenario's number in BENCHMARKS.md.
     pub(crate) fn number(self) -> u8 {
         Scenario::ALL.iter().position(|scenario| *scenario == self).map_or(0, |index| index as u8 + 1)
     }
 
-    /// The scenario's title in the table.
+    /// Returns the scenario's title in the table.
     pub(crate) fn title(self) -> &'static str {
         match self {
             Scenario::Overhead => "overhead",

@@ -129,7 +129,8 @@ pub(crate) fn herd(name: &str, table: &mut Table) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The largest count of `times` (sorted) in one bucket of `bucket`, and the mean count per bucket over their span.
+/// Returns the largest count of `times` (sorted) in one bucket of `bucket`, and the mean count per bucket over
+/// their span.
 fn peak_and_uniform(times: &[Duration], bucket: Duration) -> (u64, f64) {
     let first = times[0];
     let span = times[times.len() - 1] - first;

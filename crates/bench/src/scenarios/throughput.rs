@@ -1,7 +1,7 @@
 //! Scenario 8, local service: durable mints per second and p99 latency of a `chittyid serve` child at 1, 16 and 64
 //! requests in flight, without and with `Idempotency-Key`, each for 3 s with a bare reqwest client.
 //!
-//! A mint counts when the reply says `success: true`, which the service sends only after the sequence number is
+//! A mint counts when the reply contains `success: true`, which the service sends only after the sequence number is
 //! committed with fsync. The load generator runs on the same two cores as the service and takes part of them.
 
 use std::time::Duration;
