@@ -11,7 +11,7 @@
 //! address.
 //!
 //! Benchmarks are not tests: nothing here fails on a timing. A scenario that cannot run becomes a "not measured"
-//! row with the reason, and the exit status is non-zero only for invalid arguments.
+//! row with the reason, and the exit status is non-zero only for invalid arguments or a runtime that cannot start.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub, rust_2018_idioms)]
