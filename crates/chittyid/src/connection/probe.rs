@@ -83,7 +83,18 @@ pub(super) fn request(inner: &HttpProbeInner, url: &url::Url) -> reqwest::Reques
 }
 
 async fn check_http(inner: &HttpProbeInner) -> Result<HealthReply, HealthCheckError> {
-    let mut response = request(inner, &inner.health_url).send().await.map_err(classify_send_error)?;
+    let mut response = match request(inner, &inner.health_url).send().await {
+        Ok(response) => response,
+        // A pooled connection that the service closed while it was idle fails after the request was written and
+        // before any reply. Services close idle connections after a timeout that can equal the check interval (the
+        // local service's is 30 s), so such a failure tells nothing about the service, but one more request on a
+        // fresh connection does. A service that is gone refuses that connection at once.
+        Err(error) if is_reused_connection_closed(&error) => {
+            tracing::debug!(%error, "health check request failed before any reply; retrying once");
+            request(inner, &inner.health_url).send().await.map_err(classify_send_error)?
+        }
+        Err(error) => return Err(classify_send_error(error)),
+    };
     let status = response.status();
     if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
         return Err(HealthCheckError::Unauthorized { status: status.as_u16() });
@@ -105,6 +116,15 @@ async fn check_http(inner: &HttpProbeInner) -> Result<HealthReply, HealthCheckEr
         return Err(HealthCheckError::Unhealthy { status: reply.status.chars().take(64).collect() });
     }
     Ok(reply)
+}
+
+/// Tells whether sending failed after a connection was established and before a reply started: the connection
+/// was closed or reset, not refused, and no timeout expired.
+///
+/// NOTE: reqwest does not say whether the connection came from the pool, so a new connection that the service
+/// closes at once also gets the one retry.
+fn is_reused_connection_closed(error: &reqwest::Error) -> bool {
+    error.is_request() && !error.is_connect() && !error.is_timeout()
 }
 
 fn classify_send_error(error: reqwest::Error) -> HealthCheckError {
