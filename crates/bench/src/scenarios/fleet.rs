@@ -53,7 +53,7 @@ pub(crate) async fn run(name: &str, table: &mut Table) -> anyhow::Result<()> {
         name,
         "growth 1k → 10k: CPU per check, heap (×10 managers)",
         format!("{cpu_growth:.2}×, {heap_growth:.1}×"),
-        "linear (CPU per check ≈ 1×, heap ≈ 10×)",
+        "linear: CPU per check ≤ 1.5×, heap ≤ 15×",
         Verdict::from(cpu_growth <= 1.5 && heap_growth <= 15.0),
     );
     // Each manager checks one interval after its previous check ended, so N managers make somewhat fewer than N

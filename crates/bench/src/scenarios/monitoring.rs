@@ -36,20 +36,21 @@ pub(crate) async fn run(name: &str, table: &mut Table) -> anyhow::Result<()> {
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     let counts = |forwarder: &Forwarder, manager: &ConnectionManager| {
-        let checks = manager.stats().total_health_checks;
-        [forwarder.sent(), forwarder.received(), forwarder.connections(), checks]
+        let stats = manager.stats();
+        let checks = [stats.total_health_checks, stats.failed_health_checks];
+        [forwarder.sent(), forwarder.received(), forwarder.connections(), checks[0], checks[1]]
     };
-    let before: Vec<[u64; 4]> = probes.iter().map(|(_, forwarder, manager)| counts(forwarder, manager)).collect();
+    let before: Vec<[u64; 5]> = probes.iter().map(|(_, forwarder, manager)| counts(forwarder, manager)).collect();
     tokio::time::sleep(WINDOW).await;
     for ((stream, forwarder, manager), before) in probes.iter().zip(before) {
         let after = counts(forwarder, manager);
-        let [sent, received, connections, checks] = [0, 1, 2, 3].map(|index| after[index] - before[index]);
+        let [sent, received, connections, checks, failed] = [0, 1, 2, 3, 4].map(|index| after[index] - before[index]);
         let bytes = sent + received;
         let per_hour = bytes as f64 * 3600.0 / WINDOW.as_secs_f64();
         let label = if *stream { "health stream + 30 s checks" } else { "polling at 30 s" };
         let metric = format!(
-            "{label}: bytes per hour ({sent} B sent + {received} B received in 61 s, {checks} checks, \
-             {connections} new TCP)"
+            "{label}: bytes per hour ({sent} B sent + {received} B received in 61 s, {checks} checks \
+             of which {failed} failed, {connections} new TCP)"
         );
         let verdict = Verdict::from(per_hour <= TARGET_BYTES);
         table.row(name, &metric, format!("{:.1} KB", per_hour / 1000.0), "≤ 24 KB", verdict);
