@@ -171,27 +171,36 @@ fn shell_quote(word: &str) -> String {
 
 fn print_summary(summary: &Summary, ending: &Ending) {
     let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{}", summary_line(summary, ending));
+    if matches!(ending, Ending::Finished) {
+        let _ = writeln!(stderr, "output: {}", summary.output.display());
+    }
+}
+
+/// Returns the one-line summary of a job, such as `done: 249 records: minted 249, …; 1 retry, 2 outages (…)`.
+fn summary_line(summary: &Summary, ending: &Ending) -> String {
     let status = match ending {
         Ending::Finished => "done",
         Ending::Interrupted => "interrupted",
         Ending::Stopped { .. } => "stopped",
     };
-    let _ = writeln!(
-        stderr,
-        "{status}: {} records: minted {}, already present {}, rejected {}; {} retries, {} outages ({:.1} s waiting \
-         for the service); {:.2} s in all",
-        summary.total,
+    format!(
+        "{status}: {}: minted {}, already present {}, rejected {}; {}, {} ({:.1} s waiting for the service); {:.2} s \
+         in all",
+        count(summary.total as u64, "record", "records"),
         summary.minted,
         summary.already_present,
         summary.rejected.len(),
-        summary.retries,
-        summary.outages,
+        count(summary.retries, "retry", "retries"),
+        count(u64::from(summary.outages), "outage", "outages"),
         summary.waiting.as_secs_f64(),
         summary.elapsed.as_secs_f64(),
-    );
-    if matches!(ending, Ending::Finished) {
-        let _ = writeln!(stderr, "output: {}", summary.output.display());
-    }
+    )
+}
+
+/// Returns `number` followed by the singular noun when it is 1, else the plural.
+fn count(number: u64, singular: &str, plural: &str) -> String {
+    format!("{number} {}", if number == 1 { singular } else { plural })
 }
 
 fn report_rejects(summary: &Summary) {
@@ -230,4 +239,40 @@ fn summary_json(summary: &Summary, ending: &Ending, resume: Option<&str>) -> ser
         "rejectedLines": rejected,
         "resumeCommand": resume,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(total: usize, retries: u64, outages: u32) -> Summary {
+        Summary {
+            total,
+            minted: total,
+            already_present: 0,
+            rejected: Vec::new(),
+            retries,
+            outages,
+            waiting: Duration::ZERO,
+            elapsed: Duration::ZERO,
+            output: PathBuf::from("out.jsonl"),
+            rejects: None,
+        }
+    }
+
+    #[test]
+    fn summary_uses_the_singular_for_one() {
+        let line = summary_line(&summary(1, 1, 1), &Ending::Finished);
+        assert!(line.contains("1 record:"), "{line}");
+        assert!(line.contains("1 retry,"), "{line}");
+        assert!(line.contains("1 outage ("), "{line}");
+    }
+
+    #[test]
+    fn summary_uses_the_plural_for_other_counts() {
+        let line = summary_line(&summary(2, 0, 2), &Ending::Finished);
+        assert!(line.contains("2 records:"), "{line}");
+        assert!(line.contains("0 retries,"), "{line}");
+        assert!(line.contains("2 outages ("), "{line}");
+    }
 }
