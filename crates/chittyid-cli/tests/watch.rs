@@ -95,3 +95,20 @@ fn status_json_reports_connected() {
     assert_eq!(report["resilience"]["circuitBreaker"]["state"], "CLOSED");
     assert_eq!(report["format"], "VV-G-LLL-SSSS-T-YYMM-C-XX");
 }
+
+#[test]
+fn watch_exits_when_the_manager_gives_up() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+
+    let output = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+        .args(["watch", "--json", "--max-attempts", "1", "--backoff-base", "10ms"])
+        .args(["--service-url", &format!("http://{closed}")])
+        .output()
+        .expect("chittyid watch runs");
+
+    assert_eq!(output.status.code(), Some(3), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("\"to\":\"FAILED\""), "{stdout}");
+    assert!(stdout.contains("maxReconnectAttemptsReached"), "{stdout}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("gave up"));
+}

@@ -2,11 +2,16 @@
 
 use std::time::{Duration, SystemTime};
 
-use chittyid::connection::{ConnectionEvent, ConnectionManager, EventKind};
+use chittyid::connection::{
+    ConnectionEvent, ConnectionManager, ConnectionState, EventKind, FailureReason, HealthCheckError,
+};
 use chittyid::{Backoff, ServiceUrl, Token};
 
 use crate::exit::Exit;
 use crate::output::print_line;
+
+/// How long `watch` waits for the events that follow a change to `FAILED`.
+const TRAILING_EVENTS: Duration = Duration::from_millis(200);
 
 /// The manager settings `watch` takes from its flags.
 #[derive(Debug, Clone)]
@@ -22,6 +27,9 @@ pub(crate) struct WatchSettings {
 }
 
 /// Prints the manager's events until Ctrl-C or SIGTERM, then disconnects and returns success.
+///
+/// When the manager gives up (`FAILED`: maximum attempts reached, or the token rejected), there is nothing left to
+/// watch: it returns [`Exit::Unauthorized`] for a rejected token and [`Exit::Fatal`] otherwise.
 ///
 /// # Errors
 ///
@@ -42,11 +50,22 @@ pub(crate) async fn run(url: ServiceUrl, token: Option<Token>, settings: WatchSe
 
     let shutdown = chittyid_server::shutdown_signal();
     tokio::pin!(shutdown);
+    let mut exit = Exit::Success;
     loop {
         tokio::select! {
             () = &mut shutdown => break,
             event = events.recv() => match event {
-                Some(Ok(event)) => print_event(&event, settings.json)?,
+                Some(Ok(event)) => {
+                    print_event(&event, settings.json)?;
+                    if let EventKind::StateChange { to: ConnectionState::Failed, .. } = event.kind {
+                        // The events that explain the failure follow the state change at once.
+                        while let Ok(Some(Ok(event))) = tokio::time::timeout(TRAILING_EVENTS, events.recv()).await {
+                            print_event(&event, settings.json)?;
+                        }
+                        exit = failed_exit(&manager);
+                        break;
+                    }
+                }
                 Some(Err(missed)) => {
                     tracing::warn!(count = missed.count, "watch fell behind and missed events");
                 }
@@ -55,7 +74,23 @@ pub(crate) async fn run(url: ServiceUrl, token: Option<Token>, settings: WatchSe
         }
     }
     manager.disconnect().await;
-    Ok(Exit::Success)
+    Ok(exit)
+}
+
+/// Picks the exit code of a manager that gave up, and says why on stderr.
+fn failed_exit(manager: &ConnectionManager) -> Exit {
+    let Some(reason) = manager.failure() else { return Exit::Fatal };
+    let mut message = reason.to_string();
+    let mut source = std::error::Error::source(&reason);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    eprintln!("chittyid: watch stopped, the connection manager gave up: {message}");
+    match &reason {
+        FailureReason::Permanent { error: HealthCheckError::Unauthorized { .. } } => Exit::Unauthorized,
+        _ => Exit::Fatal,
+    }
 }
 
 fn print_event(event: &ConnectionEvent, json: bool) -> anyhow::Result<()> {
@@ -67,7 +102,9 @@ fn print_event(event: &ConnectionEvent, json: bool) -> anyhow::Result<()> {
     let text = match &event.kind {
         EventKind::Connected { service_url } => format!("connected to {service_url}"),
         EventKind::Disconnected { service_url } => format!("disconnected from {service_url}"),
-        EventKind::Reconnecting { attempt, delay } => format!("reconnect attempt {attempt} in {delay:?}"),
+        EventKind::Reconnecting { attempt, delay } => {
+            format!("reconnect attempt {attempt} in {} ms", delay.as_millis())
+        }
         EventKind::Unhealthy { service_url, reason } => format!("{service_url} is unhealthy: {reason}"),
         EventKind::StateChange { from, to } => format!("state {from} -> {to}"),
         EventKind::Error { error } => format!("error: {error}"),
