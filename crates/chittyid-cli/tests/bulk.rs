@@ -218,3 +218,22 @@ fn chaos_run_mints_every_record() {
     assert!(stderr(&result).contains("chaos: killing the embedded service"), "{}", stderr(&result));
     assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 1, "no journal or service data is left behind");
 }
+
+#[test]
+fn missing_input_is_a_usage_error_and_leaves_nothing_behind() {
+    let folder = tempfile::tempdir().unwrap();
+    let output_path = folder.path().join("o.jsonl");
+    let result = mint_file(&folder.path().join("nope.jsonl"), &output_path, &[]);
+    assert_eq!(result.status.code(), Some(2), "{}", stderr(&result));
+    assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 0, "no output, journal or service data is left");
+}
+
+#[test]
+fn directory_input_is_a_usage_error_and_leaves_nothing_behind() {
+    let folder = tempfile::tempdir().unwrap();
+    let input = tempfile::tempdir().unwrap();
+    let output_path = folder.path().join("o.jsonl");
+    let result = mint_file(input.path(), &output_path, &[]);
+    assert_eq!(result.status.code(), Some(2), "{}", stderr(&result));
+    assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 0, "no output, journal or service data is left");
+}

@@ -66,19 +66,36 @@ pub(crate) struct Input {
     pub(crate) header: Vec<String>,
 }
 
+/// Checks that the input file exists, is a regular file and can be opened, before any work starts.
+///
+/// # Errors
+///
+/// Fails with a [`UsageError`] (exit code 2) when it cannot be read.
+pub(crate) fn check_input(path: &Path) -> anyhow::Result<()> {
+    let unreadable = |reason: String| UsageError(format!("cannot read input file {}: {reason}", path.display()));
+    let metadata = std::fs::metadata(path).map_err(|error| unreadable(error.to_string()))?;
+    if !metadata.is_file() {
+        return Err(unreadable("not a regular file".to_owned()).into());
+    }
+    std::fs::File::open(path).map_err(|error| unreadable(error.to_string()))?;
+    Ok(())
+}
+
 /// Reads the input file's bytes, refusing files larger than [`MAX_INPUT_BYTES`].
 ///
 /// # Errors
 ///
-/// Fails when the file cannot be read or is too large.
+/// Fails with a [`UsageError`] when the file cannot be read or is too large.
 pub(crate) fn read_bytes(path: &Path) -> anyhow::Result<Vec<u8>> {
+    check_input(path)?;
     let size = std::fs::metadata(path).with_context(|| format!("cannot read input file {}", path.display()))?.len();
     if size > MAX_INPUT_BYTES {
         let reason =
             format!("input file {} has {size} bytes, more than the limit of {MAX_INPUT_BYTES}", path.display());
         return Err(UsageError(reason).into());
     }
-    std::fs::read(path).with_context(|| format!("cannot read input file {}", path.display()))
+    std::fs::read(path)
+        .map_err(|error| UsageError(format!("cannot read input file {}: {error}", path.display())).into())
 }
 
 /// Parses the input's bytes in the given format.

@@ -9,7 +9,7 @@ use chittyid::service::ServiceBuilder;
 use chittyid::{Client, Mint};
 use serde_json::json;
 
-use crate::bulk::{BulkJob, Ending, Minter, Report, Summary, Tally, chaos};
+use crate::bulk::{BulkJob, Ending, Minter, Report, Summary, Tally, chaos, reader};
 use crate::config::{MintOne, ServiceConfig, Target};
 use crate::embedded::Embedded;
 use crate::exit::Exit;
@@ -59,6 +59,8 @@ pub(crate) async fn run_one(client: &Client, request: &MintOne, json: bool) -> a
 /// Returns an error when the input cannot be read, the output cannot be written, or the service cannot be set
 /// up. A job stopped by the service or by Ctrl-C is reported here and returns its exit code.
 pub(crate) async fn run_bulk(service: &ServiceConfig, job: &BulkJob, json: bool) -> anyhow::Result<Exit> {
+    // Checked before the embedded service creates its data folder, so an unusable input leaves nothing behind.
+    reader::check_input(&job.input)?;
     let embedded = match &service.target {
         Target::Embedded => Some(Embedded::start_in(&embedded_data_path(&job.output)).await?),
         Target::Url(_) => None,
