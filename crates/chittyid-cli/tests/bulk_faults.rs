@@ -91,7 +91,27 @@ fn rejected_token_stops_the_job() {
     let errors = stderr(&result);
     assert_eq!(result.status.code(), Some(4), "a rejected token has its own exit code: {errors}");
     assert!(!errors.contains("wrong-token"), "the token is never printed: {errors}");
-    assert!(errors.contains("--token <TOKEN>"), "the resume command hides the token: {errors}");
+    assert!(errors.contains("needs a valid token"), "the message asks for a valid token: {errors}");
+    assert!(!errors.contains("to resume"), "nothing was minted, so there is nothing to resume: {errors}");
+    assert!(!bulk_support::journal_of(&output).exists(), "nothing was minted, so no journal is kept");
     assert!(!output.exists(), "a stopped job writes no output");
     assert_eq!(service_minted(service.addr()), 0);
+}
+
+#[test]
+fn unreachable_service_stop_offers_no_resume_without_a_journal() {
+    let folder = tempfile::tempdir().unwrap();
+    let input = folder.path().join("records.jsonl");
+    bulk_support::write_jsonl_records(&input, RECORDS);
+    let output = folder.path().join("minted.jsonl");
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}");
+
+    let result = run(mint_command(&url, &input, &output).args(["--max-outage", "3s"]));
+    let errors = stderr(&result);
+    assert_eq!(result.status.code(), Some(3), "a long outage stops the job: {errors}");
+    assert!(!errors.contains("to resume"), "nothing was minted, so there is nothing to resume: {errors}");
+    assert!(!bulk_support::journal_of(&output).exists(), "nothing was minted, so no journal is kept");
+    assert_eq!(summary(&result)["resumeCommand"], Value::Null);
 }

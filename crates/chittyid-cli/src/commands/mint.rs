@@ -122,7 +122,13 @@ pub(crate) async fn run_bulk(service: &ServiceConfig, job: &BulkJob, json: bool)
             *exit
         }
     };
-    let resume = (!finished).then(resume_command);
+    if matches!(ending, Ending::Stopped { exit: Exit::Unauthorized, .. }) {
+        let mut stderr = std::io::stderr().lock();
+        let _ =
+            writeln!(stderr, "chittyid: the service needs a valid token: pass --token TOKEN or set CHITTY_ID_TOKEN");
+    }
+    // A job that stopped before minting anything has no journal, so there is nothing to resume.
+    let resume = (!finished && job.journal_path().exists()).then(resume_command);
     if json {
         print_line(&summary_json(&summary, &ending, resume.as_deref()).to_string())?;
     } else {
