@@ -1,13 +1,19 @@
 //! A self-healing, observable client for the ChittyID identity service, and the ChittyID format.
 //!
-//! - [`format`]: parse, validate and build ChittyIDs offline.
+//! Start with [`service`]: [`ServiceBuilder`](service::ServiceBuilder) builds a
+//! [`ChittyIdService`](service::ChittyIdService) that mints, validates and reports health through a connection
+//! manager, a circuit breaker and safe retries. The facade functions [`service::generate_chitty_id`],
+//! [`service::service_health`] and [`service::connection_status`] use a shared instance built from the environment.
+//!
+//! - [`service`]: the resilient service and the facade.
+//! - [`format`](mod@format): parse, validate and build ChittyIDs offline.
+//! - [`client`]: the HTTP client: mint, batch mint, validate, reconcile and health, with typed errors.
+//! - [`connection`]: the self-healing connection manager: health monitoring, reconnects, state and events.
+//! - [`resilience`]: circuit breaker, retry loop and budget, and validation cache, on tokio's clock.
+//! - [`Backoff`]: the seedable, jittered reconnect backoff.
 //! - [`wire`]: the request and reply bodies of the protocol, shared with the local service.
 //! - [`Token`]: the bearer token, redacted from every `Debug` output.
 //! - [`ServiceUrl`]: the service's base URL, with plain `http://` kept to loopback.
-//! - [`connection`]: the self-healing connection manager: health monitoring, reconnects, state and events.
-//! - [`Backoff`]: the seedable, jittered reconnect backoff.
-//! - [`client`]: the HTTP client: mint, batch mint, validate, reconcile and health, with typed errors.
-//! - [`resilience`]: circuit breaker, retry budget and validation cache, on tokio's clock.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub, rust_2018_idioms)]

@@ -18,6 +18,12 @@ fn live_id_is_valid() {
 }
 
 #[test]
+fn debug_shows_the_id_text() {
+    let id: ChittyId = "03-1-USA-4448-P-2609-0-88".parse().unwrap();
+    assert_eq!(format!("{id:?}"), "ChittyId(\"03-1-USA-4448-P-2609-0-88\")");
+}
+
+#[test]
 fn fallback_id_is_valid_and_provisional() {
     let id: ChittyId = "03-0-ERR-0001-P-2609-0-24".parse().unwrap();
     assert!(id.is_fallback());

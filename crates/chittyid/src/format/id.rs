@@ -43,7 +43,7 @@ pub const MAX_TRUST: u8 = 5;
 /// assert!(error.to_string().contains("expected 86"));
 /// # Ok::<(), chittyid::format::ParseError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChittyId {
     version: u8,
     region: u8,
@@ -295,6 +295,12 @@ impl fmt::Display for ChittyId {
             self.trust,
             self.check
         )
+    }
+}
+
+impl fmt::Debug for ChittyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ChittyId(\"{self}\")")
     }
 }
 

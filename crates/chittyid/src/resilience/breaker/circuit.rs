@@ -123,7 +123,12 @@ struct Core {
 
 /// A circuit breaker: closed, open and half-open, on tokio's clock.
 ///
-/// Cloning is cheap and clones share one breaker. See the [module docs](super) for the rules.
+/// Cloning is cheap and clones share one breaker.
+///
+/// The circuit opens when the failure rate over a sliding window reaches a threshold (once the window contains a
+/// minimum number of calls) or after a run of consecutive failures. While open, calls are rejected at once with the
+/// time until the next trial. Then, half-open, it admits a bounded number of trial calls and rejects the rest. All
+/// trials succeeding close it; one failed trial reopens it for twice as long as before, up to a cap.
 #[derive(Debug, Clone)]
 pub struct CircuitBreaker {
     inner: Arc<Inner>,
