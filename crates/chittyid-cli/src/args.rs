@@ -15,10 +15,15 @@ use crate::exit::EXIT_CODES_HELP;
 #[derive(Debug, Parser)]
 #[command(name = "chittyid", version, after_long_help = EXIT_CODES_HELP, after_help = EXIT_CODES_HELP)]
 pub(crate) struct Cli {
-    /// Base URL of the ChittyID service. Plain http:// is accepted only for loopback hosts.
-    /// Default is https://id.chitty.cc.
+    /// Base URL of the ChittyID service. Plain http:// is accepted only for loopback hosts, unless
+    /// --allow-http is given. Default is https://id.chitty.cc.
     #[arg(long, global = true, env = "CHITTYID_SERVICE_URL", value_name = "URL")]
     pub(crate) service_url: Option<String>,
+
+    /// Accept a plain http:// service URL to a host that is not loopback. The token then crosses the network
+    /// unencrypted: use it only on networks you trust. Default is off.
+    #[arg(long, global = true, env = "CHITTYID_ALLOW_HTTP")]
+    pub(crate) allow_http: bool,
 
     /// Bearer token sent to the service. It is never printed.
     #[arg(long, global = true, env = "CHITTY_ID_TOKEN", value_name = "TOKEN", hide_env_values = true)]

@@ -175,6 +175,7 @@ fn service_config(cli: &Cli) -> anyhow::Result<ServiceConfig> {
         return Ok(ServiceConfig { target: Target::Embedded, token: None });
     }
     let url = match cli.service_url.as_deref().map(str::trim).filter(|url| !url.is_empty()) {
+        Some(url) if cli.allow_http => ServiceUrl::parse_allowing_http(url)?,
         Some(url) => ServiceUrl::parse(url)?,
         None => ServiceUrl::parse(chittyid::DEFAULT_SERVICE_URL)?,
     };
@@ -268,6 +269,17 @@ mod tests {
         let mut full = vec!["chittyid", "--service-url", "http://127.0.0.1:9"];
         full.extend_from_slice(args);
         Config::from_cli(Cli::try_parse_from(full).expect("flags parse"))
+    }
+
+    #[test]
+    fn remote_http_needs_allow_http() {
+        // Parsing only: no command runs, so nothing is sent to the documentation address below.
+        let parse = |args: &[&str]| Config::from_cli(Cli::try_parse_from(args).expect("flags parse"));
+        assert!(parse(&["chittyid", "--service-url", "http://192.0.2.1", "health"]).is_err());
+
+        let config = parse(&["chittyid", "--allow-http", "--service-url", "http://192.0.2.1", "health"]).unwrap();
+        let CommandConfig::Health { service, .. } = config.command else { panic!("expected health") };
+        assert!(matches!(service.target, Target::Url(url) if url.to_string() == "http://192.0.2.1"));
     }
 
     #[test]
