@@ -42,7 +42,14 @@ pub(crate) async fn run(url: ServiceUrl, token: Option<Token>, json: bool) -> an
             connection.stats.successful_health_checks,
             connection.stats.total_health_checks
         ))?;
-        print_line(&format!("breaker     {:?}, {} rejected", breaker.state, breaker.rejected_calls))?;
+        let breaker_state = serde_json::to_value(breaker.state)?;
+        let breaker_state = breaker_state.as_str().unwrap_or("UNKNOWN");
+        print_line(&format!("breaker     {breaker_state}, {} rejected", breaker.rejected_calls))?;
+        let retry = &report.resilience.retry;
+        print_line(&format!(
+            "retry       {} attempts per call, budget: {} retries allowed, {} refused",
+            retry.max_attempts, retry.budget.retries_allowed, retry.budget.retries_refused
+        ))?;
         print_line(&format!("cache       {} of {} entries", cache.size, cache.capacity))?;
         print_line(&format!("format      {}", report.format))?;
     }
