@@ -200,12 +200,25 @@ fn malformed_csv_row_is_rejected_with_its_line() {
     assert_eq!(summary["rejected"], 2);
 }
 
+/// Runs of the `--chaos` job in [`chaos_runs_mint_every_record_through_exactly_two_outages`], at the same time.
+const CHAOS_RUNS: usize = 5;
+
 #[test]
-fn chaos_run_mints_every_record() {
+fn chaos_runs_mint_every_record_through_exactly_two_outages() {
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..CHAOS_RUNS).map(|_| scope.spawn(chaos_run)).collect();
+        for run in runs {
+            run.join().expect("the chaos run passed");
+        }
+    });
+}
+
+fn chaos_run() {
     let folder = tempfile::tempdir().unwrap();
     let output_path = folder.path().join("countries.jsonl");
     let result = mint_file(&example("countries.jsonl"), &output_path, &["--chaos", "--json"]);
-    assert!(result.status.success(), "exit {:?}: {}", result.status.code(), stderr(&result));
+    let errors = stderr(&result);
+    assert!(result.status.success(), "exit {:?}: {errors}", result.status.code());
 
     let output = read_jsonl(&output_path);
     let ids: HashSet<&str> = output.iter().map(|record| record.last().unwrap().1.as_str().unwrap()).collect();
@@ -214,9 +227,21 @@ fn chaos_run_mints_every_record() {
     assert_eq!(summary["minted"], output.len(), "the summary counts the output's records");
     assert_eq!(summary["total"], 249);
     assert_eq!(summary["rejected"], 0);
-    assert!(summary["outages"].as_u64().unwrap() >= 1, "the job saw an outage: {summary}");
-    assert!(stderr(&result).contains("chaos: killing the embedded service"), "{}", stderr(&result));
+    assert_eq!(summary["outages"], 2, "the job saw both outages: {summary}\n{errors}");
+    assert_eq!(errors.matches("chaos: killing the embedded service").count(), 2, "{errors}");
     assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 1, "no journal or service data is left behind");
+}
+
+#[test]
+fn chaos_on_too_few_records_says_so() {
+    let folder = tempfile::tempdir().unwrap();
+    let input = folder.path().join("one.jsonl");
+    std::fs::write(&input, "{\"entityType\":\"PLACE\",\"jurisdiction\":\"USA\"}\n").unwrap();
+    let output_path = folder.path().join("out.jsonl");
+    let result = mint_file(&input, &output_path, &["--chaos"]);
+    let errors = stderr(&result);
+    assert!(result.status.success(), "exit {:?}: {errors}", result.status.code());
+    assert!(errors.contains("too few for 2 outages"), "{errors}");
 }
 
 #[test]

@@ -12,7 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -27,6 +27,7 @@ use super::progress::Progress;
 use super::reader::{self, Format, Rejected};
 use super::record::Record;
 use super::summary::{Ending, Report, Summary};
+use super::tally::Tally;
 use super::worker::{MintResult, Minter};
 use super::writer::{self, OutputWriter};
 
@@ -59,22 +60,6 @@ pub(crate) struct BulkJob {
     pub(crate) max_outage: Duration,
     /// Whether to schedule outages of the embedded service.
     pub(crate) chaos: bool,
-}
-
-/// Counts of the records this run mints, shared with the chaos schedule while the job runs.
-#[derive(Debug)]
-pub(crate) struct Tally {
-    /// Records this run mints; `usize::MAX` until the journal has been read.
-    pub(crate) pending: AtomicUsize,
-    /// Records finished by this run, minted or rejected.
-    pub(crate) done: AtomicUsize,
-}
-
-impl Tally {
-    /// Creates a tally with the pending count not known yet.
-    pub(crate) fn new() -> Tally {
-        Tally { pending: AtomicUsize::new(usize::MAX), done: AtomicUsize::new(0) }
-    }
 }
 
 /// A record to mint and its request, which carries the record's idempotency key.
@@ -138,9 +123,11 @@ impl BulkJob {
             mintable.iter().filter(|pending| !ids.contains_key(&pending.record.line)).collect();
 
         let pending_count = pending.len();
-        tally.pending.store(pending_count, Ordering::Relaxed);
-        let done = &tally.done;
+        let chaos_note = tally.start(pending_count);
         let mut progress = Progress::new(pending.len(), minter.service().connection().state());
+        if let Some(note) = chaos_note {
+            progress.note(&note);
+        }
         if let Some(reason) = opened.discarded {
             let path = journal.path().display();
             progress.note(&format!("starting over: the journal {path} was discarded, because {reason}"));
@@ -152,7 +139,11 @@ impl BulkJob {
         let stop = AtomicBool::new(false);
         let stop = &stop;
         let mut results = futures_util::stream::iter(pending.into_iter().take_while(|_| !stop.load(Ordering::Relaxed)))
-            .map(|pending| async move { (pending, minter.mint(pending.record.line, &pending.mint).await) })
+            .map(|pending| async move {
+                // During a `--chaos` hold no record starts, so the records after the threshold meet the outage.
+                tally.wait_released().await;
+                (pending, minter.mint(pending.record.line, &pending.mint).await)
+            })
             .buffer_unordered(self.concurrency.max(1));
 
         let mut minted = 0usize;
@@ -190,11 +181,11 @@ impl BulkJob {
                     // An error means the manager is gone, which ends its state changes, not the job.
                     states_open = changed.is_ok();
                     let state = *states.borrow_and_update();
-                    progress.on_state(state, done_count(done), minter.retries());
+                    progress.on_state(state, tally.done() as u64, minter.retries());
                 }
                 _ = ticks.tick() => {
                     journal.sync()?;
-                    progress.tick(done_count(done), minter.retries());
+                    progress.tick(tally.done() as u64, minter.retries());
                 }
                 next = results.next() => {
                     let Some((pending, result)) = next else { break };
@@ -204,12 +195,12 @@ impl BulkJob {
                             journal.append(line, pending.mint.key(), &id)?;
                             ids.insert(line, id);
                             minted += 1;
-                            done.fetch_add(1, Ordering::Relaxed);
+                            tally.record_done();
                         }
                         MintResult::Rejected(reason) => {
                             tracing::warn!(line, error = %reason, "service rejected a record");
                             rejected.push(Rejected::of_record(pending.record, reason));
-                            done.fetch_add(1, Ordering::Relaxed);
+                            tally.record_done();
                         }
                         MintResult::Fatal { error, exit } => {
                             ending = Ending::Stopped { error, exit };
@@ -226,7 +217,7 @@ impl BulkJob {
         rejected.sort_by_key(|entry| entry.line);
 
         // Ctrl-C while the last records were in flight still leaves every record done.
-        if matches!(ending, Ending::Interrupted) && done_count(done) == pending_count as u64 {
+        if matches!(ending, Ending::Interrupted) && tally.done() as u64 == pending_count as u64 {
             ending = Ending::Finished;
         }
         let finished = matches!(ending, Ending::Finished);
@@ -274,8 +265,4 @@ impl BulkJob {
         journal.remove()?;
         Ok((!rejected.is_empty()).then_some(rejects_path))
     }
-}
-
-fn done_count(done: &AtomicUsize) -> u64 {
-    done.load(Ordering::Relaxed) as u64
 }

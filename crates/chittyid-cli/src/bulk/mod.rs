@@ -9,6 +9,7 @@
 //! - [`job`] drives the workers with bounded concurrency and handles Ctrl-C and fatal failures.
 //! - [`progress`] shows progress and connection changes on stderr and counts outages.
 //! - [`summary`] holds what the job reports.
+//! - [`tally`] counts finished records and holds the workers back while a `--chaos` outage starts.
 //! - [`chaos`] kills and restarts the embedded service during a job, for `--chaos`.
 //! - [`writer`] writes the output and the rejects file through temporary files renamed at the end.
 
@@ -20,10 +21,12 @@ pub(crate) mod progress;
 pub(crate) mod reader;
 pub(crate) mod record;
 pub(crate) mod summary;
+pub(crate) mod tally;
 pub(crate) mod worker;
 pub(crate) mod writer;
 
-pub(crate) use job::{BulkJob, Tally};
+pub(crate) use job::BulkJob;
 pub(crate) use reader::Format;
 pub(crate) use summary::{Ending, Report, Summary};
+pub(crate) use tally::Tally;
 pub(crate) use worker::Minter;

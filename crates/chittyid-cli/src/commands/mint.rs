@@ -88,10 +88,15 @@ pub(crate) async fn run_bulk(service: &ServiceConfig, job: &BulkJob, json: bool)
 
     tracing::info!(input = %job.input.display(), output = %job.output.display(), "bulk mint started");
     let minter = Minter::new(resilient.clone(), job.max_outage);
-    let tally = Tally::new();
+    let chaos_embedded = embedded.as_ref().filter(|_| job.chaos);
+    let tally = match chaos_embedded {
+        Some(_) => Tally::with_pauses(&chaos::OUTAGES_AT_PERCENT),
+        None => Tally::new(),
+    };
+    let states = resilient.connection().watch_state();
     let chaos = async {
-        if let (true, Some(embedded)) = (job.chaos, &embedded) {
-            chaos::run(embedded, &tally).await;
+        if let Some(embedded) = chaos_embedded {
+            chaos::run(embedded, &tally, states).await;
         }
         std::future::pending::<()>().await;
     };
