@@ -33,7 +33,7 @@ const OUTAGE: Duration = Duration::from_secs(3);
 pub(crate) async fn run(embedded: &Embedded, tally: &Tally, mut states: watch::Receiver<ConnectionState>) {
     loop {
         tally.wait_held().await;
-        // An error means the connection manager is gone; the job is ending then.
+        // An error means the connection manager is gone, because the job is ending.
         let _ = states.wait_for(|state| *state == ConnectionState::Connected).await;
         tracing::info!(
             after_records = tally.done(),

@@ -57,10 +57,10 @@ impl Tally {
                 thresholds.push_back(threshold);
             }
         }
-        let wanted = self.pauses_at_percent.len();
-        let note = (thresholds.len() < wanted).then(|| {
+        let expected = self.pauses_at_percent.len();
+        let note = (thresholds.len() < expected).then(|| {
             format!(
-                "chaos: {pending} records to mint are too few for {wanted} outages; scheduling {}",
+                "chaos: {pending} records to mint are too few for {expected} outages; scheduling {}",
                 thresholds.len()
             )
         });
@@ -70,7 +70,7 @@ impl Tally {
         note
     }
 
-    /// Counts one finished record; the record that reaches the armed threshold puts the hold on.
+    /// Counts one finished record. The record that reaches the armed threshold puts the hold on.
     pub(crate) fn record_done(&self) {
         let mut schedule = self.lock();
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -85,7 +85,7 @@ impl Tally {
         self.done.load(Ordering::Relaxed)
     }
 
-    /// Arms the next threshold; when it has been crossed already, puts the hold on at once. Returns whether a
+    /// Arms the next threshold, or puts the hold on at once when it was crossed already. Returns whether a
     /// threshold was left.
     pub(crate) fn arm_next(&self) -> bool {
         let mut schedule = self.lock();
@@ -110,7 +110,7 @@ impl Tally {
         self.held.send_replace(false);
     }
 
-    /// Waits until the hold is off; a worker calls this before it starts a record.
+    /// Waits until the hold is off. A worker calls this before it starts a record.
     pub(crate) async fn wait_released(&self) {
         let mut held = self.held.subscribe();
         let _ = held.wait_for(|held| !*held).await;
