@@ -112,3 +112,18 @@ fn watch_exits_when_the_manager_gives_up() {
     assert!(stdout.contains("maxReconnectAttemptsReached"), "{stdout}");
     assert!(String::from_utf8_lossy(&output.stderr).contains("gave up"));
 }
+
+#[test]
+fn status_with_a_wrong_token_exits_four() {
+    let data = tempfile::tempdir().unwrap();
+    let service = ServiceProcess::start(data.path(), &["--token", "right-token"]);
+
+    let output = Command::new(env!("CARGO_BIN_EXE_chittyid"))
+        .args(["status", "--service-url", &service.url().to_string(), "--token", "wrong-token"])
+        .output()
+        .expect("chittyid status runs");
+
+    assert_eq!(output.status.code(), Some(4), "{}", String::from_utf8_lossy(&output.stderr));
+    let printed = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(!printed.contains("wrong-token"), "the token was printed: {printed}");
+}

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use chittyid::connection::ConnectionState;
+use chittyid::connection::{ConnectionState, FailureReason, HealthCheckError};
 use chittyid::service::ServiceBuilder;
 use chittyid::{ServiceUrl, Token};
 
@@ -12,7 +12,8 @@ use crate::output::print_line;
 /// How long `status` waits for the connection before it reports what it has.
 const CONNECT_WAIT: Duration = Duration::from_secs(10);
 
-/// Connects, prints the report (JSON with `json`), and returns success when the connection is `CONNECTED`.
+/// Connects, prints the report (JSON with `json`), and returns success when the connection is `CONNECTED`,
+/// [`Exit::Unauthorized`] when the service rejected the token, else [`Exit::Fatal`].
 ///
 /// # Errors
 ///
@@ -26,6 +27,10 @@ pub(crate) async fn run(url: ServiceUrl, token: Option<Token>, json: bool) -> an
     // A failed first attempt leaves the manager retrying, and the report shows that state.
     let _ = tokio::time::timeout(CONNECT_WAIT, service.connect()).await;
     let report = service.health_report().await;
+    let token_rejected = matches!(
+        service.connection().failure(),
+        Some(FailureReason::Permanent { error: HealthCheckError::Unauthorized { .. } })
+    );
     service.disconnect().await;
 
     if json {
@@ -53,7 +58,11 @@ pub(crate) async fn run(url: ServiceUrl, token: Option<Token>, json: bool) -> an
         print_line(&format!("cache       {} of {} entries", cache.size, cache.capacity))?;
         print_line(&format!("format      {}", report.format))?;
     }
-    Ok(if report.connection.state == ConnectionState::Connected { Exit::Success } else { Exit::Fatal })
+    Ok(match report.connection.state {
+        ConnectionState::Connected => Exit::Success,
+        _ if token_rejected => Exit::Unauthorized,
+        _ => Exit::Fatal,
+    })
 }
 
 fn service_status(service: &chittyid::service::ServiceInfo) -> String {
