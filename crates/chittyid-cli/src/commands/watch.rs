@@ -77,7 +77,7 @@ pub(crate) async fn run(url: ServiceUrl, token: Option<Token>, settings: WatchSe
     Ok(exit)
 }
 
-/// Picks the exit code of a manager that gave up, and says why on stderr.
+/// Prints why the manager gave up on stderr and returns the matching exit code.
 fn failed_exit(manager: &ConnectionManager) -> Exit {
     let Some(reason) = manager.failure() else { return Exit::Fatal };
     let mut message = reason.to_string();
