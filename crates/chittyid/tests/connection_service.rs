@@ -73,6 +73,23 @@ async fn crash_and_restart_are_survived() {
 }
 
 #[tokio::test]
+async fn sigkilled_process_is_survived() {
+    let data = tempfile::tempdir().unwrap();
+    let mut service = chittyid_test_support::ServiceProcess::start(data.path(), &[]);
+    let manager = fast_builder(service.addr()).build().unwrap();
+    manager.connect().await.unwrap();
+
+    // A real SIGKILL: the kernel closes the process's sockets, health stream included.
+    service.kill();
+    manager.wait_for_state(ConnectionState::Reconnecting, PATIENCE).await.unwrap();
+    service.restart();
+    manager.wait_for_state(ConnectionState::Connected, PATIENCE).await.unwrap();
+
+    assert_eq!(manager.stats().total_connections, 2);
+    manager.disconnect().await;
+}
+
+#[tokio::test]
 async fn manager_started_first_connects_when_service_appears() {
     let data = tempfile::tempdir().unwrap();
     let address = free_address();
