@@ -238,6 +238,13 @@ impl fmt::Display for Error {
         match (&self.inner.operation, &self.inner.url) {
             (Operation::Build, Some(url)) => write!(f, "building the client for {url} failed: {}", self.inner.kind),
             (Operation::Build, None) => write!(f, "building the client failed: {}", self.inner.kind),
+            // A configuration error stops the request before it is sent, so "request … failed" would mislead.
+            (operation, Some(url)) if matches!(self.inner.kind, ErrorKind::Config { .. }) => {
+                write!(f, "{operation} request to {url} not sent: {}", self.inner.kind)
+            }
+            (operation, None) if matches!(self.inner.kind, ErrorKind::Config { .. }) => {
+                write!(f, "{operation} request not sent: {}", self.inner.kind)
+            }
             (operation, Some(url)) => write!(f, "{operation} request to {url} failed: {}", self.inner.kind),
             (operation, None) => write!(f, "{operation} request failed: {}", self.inner.kind),
         }
@@ -307,6 +314,17 @@ mod tests {
         let error = Error::new(Operation::Mint, Some(url), ErrorKind::Connect);
 
         assert_eq!(error.to_string(), "mint request to http://127.0.0.1:1/mint failed: could not connect");
+    }
+
+    #[test]
+    fn config_error_says_nothing_was_sent() {
+        let url = Url::parse("http://127.0.0.1:1/mint").unwrap();
+        let error = Error::config(Operation::Mint, Some(url), "invalid region 0: expected 1-9");
+
+        assert_eq!(
+            error.to_string(),
+            "mint request to http://127.0.0.1:1/mint not sent: invalid region 0: expected 1-9"
+        );
     }
 
     #[test]
