@@ -62,7 +62,7 @@ pub(crate) async fn run_remote(client: &Client, ids: &[String], json: bool) -> a
             match (verdict.valid, &verdict.reason, &replaced_by) {
                 (true, _, Some(new_id)) => format!("{id}: valid, replaced by {new_id}"),
                 (true, _, None) => format!("{id}: valid"),
-                (false, Some(reason), _) => format!("{id}: invalid according to the service: {reason}"),
+                (false, Some(reason), _) => format!("{id}: rejected by the service: {reason}"),
                 (false, None, _) => format!("{id}: invalid"),
             }
         };
