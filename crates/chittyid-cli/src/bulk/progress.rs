@@ -9,7 +9,7 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use chittyid::connection::ConnectionState;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use tokio::time::Instant;
 
 /// Time between plain progress lines when stderr is not a terminal.
@@ -39,8 +39,12 @@ impl Progress {
         let now = Instant::now();
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::with_draw_target(Some(pending as u64), ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} minted, {per_sec}, eta {eta}, {msg}")
-            {
+            let template = "{bar:30} {pos}/{len} minted, {rate}, eta {eta}, {msg}";
+            if let Ok(style) = ProgressStyle::with_template(template) {
+                // indicatif's own {per_sec} prints up to four decimals, which flicker on a terminal.
+                let style = style.with_key("rate", |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                    let _ = write!(out, "{:.0}/s", state.per_sec());
+                });
                 bar.set_style(style);
             }
             bar
