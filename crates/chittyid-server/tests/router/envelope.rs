@@ -93,6 +93,24 @@ async fn cors_header_on_normal_reply() {
 }
 
 #[tokio::test]
+async fn browser_reply_keeps_every_cors_header() {
+    let harness = Harness::new();
+    let request = Request::get("/health").header("origin", "http://app.example").body(Body::empty()).unwrap();
+    let reply = harness.send(request).await;
+    assert!(reply.headers.contains_key("vary"));
+    assert!(reply.headers.contains_key("access-control-expose-headers"));
+}
+
+#[tokio::test]
+async fn reply_without_origin_drops_browser_headers() {
+    let harness = Harness::new();
+    let reply = harness.send(Request::get("/health").body(Body::empty()).unwrap()).await;
+    assert_eq!(reply.headers["access-control-allow-origin"], "*");
+    assert!(!reply.headers.contains_key("vary"));
+    assert!(!reply.headers.contains_key("access-control-expose-headers"));
+}
+
+#[tokio::test]
 async fn admin_route_is_404_when_disabled() {
     let harness = Harness::with(|config| config.enable_admin(false));
     let reply = harness.post("/admin/faults", r#"{"mode":"hangHealth"}"#).await;
