@@ -3,7 +3,6 @@
 //! Every error reply has the body `{"success":false,"error":"CODE","message":"…"}`. Internal failures get a generic
 //! message: the cause is logged once on the server, never sent to the client.
 
-use std::error::Error as StdError;
 use std::net::SocketAddr;
 
 use axum::http::{HeaderValue, StatusCode, header};
@@ -33,18 +32,6 @@ pub enum ServerError {
     /// The task that ran the server panicked or was cancelled.
     #[error("the server task ended abnormally")]
     Task(#[source] tokio::task::JoinError),
-}
-
-/// Formats an error and its sources as `outer: inner: root`, for one log line.
-pub(crate) fn error_chain(error: &(dyn StdError + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// A JSON error reply.

@@ -80,13 +80,7 @@ pub(crate) async fn run(url: ServiceUrl, token: Option<Token>, settings: WatchSe
 /// Prints why the manager gave up on stderr and returns the matching exit code.
 fn failed_exit(manager: &ConnectionManager) -> Exit {
     let Some(reason) = manager.failure() else { return Exit::Fatal };
-    let mut message = reason.to_string();
-    let mut source = std::error::Error::source(&reason);
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    eprintln!("chittyid: watch stopped, the connection manager gave up: {message}");
+    eprintln!("chittyid: watch stopped, the connection manager gave up: {}", chittyid::error_chain(&reason));
     match &reason {
         FailureReason::Permanent { error: HealthCheckError::Unauthorized { .. } } => Exit::Unauthorized,
         _ => Exit::Fatal,

@@ -30,9 +30,9 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
-use crate::error::error_chain;
 use crate::router::router;
 use crate::state::AppState;
+use chittyid::error_chain;
 
 /// How long a graceful shutdown waits for in-flight requests before it drops the remaining connections.
 pub(crate) const GRACEFUL_TIMEOUT: Duration = Duration::from_secs(10);

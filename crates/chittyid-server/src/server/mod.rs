@@ -149,7 +149,7 @@ impl RunningServer {
     pub async fn kill(mut self) {
         self.stop.kill.cancel();
         if let Err(error) = self.join().await {
-            tracing::error!(error = %crate::error::error_chain(&error), "the server task failed");
+            tracing::error!(error = %chittyid::error_chain(&error), "the server task failed");
         }
     }
 

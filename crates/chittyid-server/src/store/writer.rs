@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::{IDEMPOTENCY_RETENTION_SECS, IdempotencyRecord, MintStore, MintTransaction, SequenceKey, StoreError};
-use crate::error::error_chain;
+use chittyid::error_chain;
 
 pub(crate) use super::job::{
     IdempotencyClaim, MintJob, MintOutcome, MintRefusal, MintResult, MintSpec, Render, Rendered, WriteError,

@@ -16,7 +16,6 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use chittyid::ServiceUrl;
-use chittyid::client::Error;
 use chittyid::connection::ConnectionState;
 use chittyid_test_support::chittyid_binary;
 use serde_json::Value;
@@ -115,18 +114,6 @@ fn run(program: &str, args: &[&str]) -> Result<(), String> {
     Err(format!("`{program} {}` failed: {}", args.join(" "), String::from_utf8_lossy(&output.stderr).trim()))
 }
 
-/// Returns the error and all its sources, joined with `: `.
-fn chain(error: &Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 /// Runs `nft ARGS…` inside the namespace `name`, failing the test when it fails.
 fn nft_in(name: &str, args: &[&str]) {
     let mut command = vec!["netns", "exec", name, "nft"];
@@ -169,7 +156,7 @@ fn partition_times_out_then_refuses_then_heals() {
         let timed_out = fast_client(url.clone()).mint(&mint).await.expect_err("dropped packets never connect");
         assert!(timed_out.is_connection_level(), "{timed_out:?}");
         // reqwest words its connect timeout as "tcp connect error: deadline has elapsed".
-        let cause = chain(&timed_out);
+        let cause = chittyid::error_chain(&timed_out);
         assert!(cause.contains("deadline has elapsed") || cause.contains("timed out"), "not a timeout: {cause}");
         manager.wait_for_state(ConnectionState::Reconnecting, PATIENCE).await.unwrap();
         expect_event(&mut events, "unhealthy").await;
@@ -180,7 +167,11 @@ fn partition_times_out_then_refuses_then_heals() {
         nft_in(&name, &reject);
         let refused = fast_client(url.clone()).mint(&mint).await.expect_err("rejected connects are refused");
         assert!(refused.is_connection_level(), "{refused:?}");
-        assert!(chain(&refused).contains("refused"), "the cause is a refusal: {}", chain(&refused));
+        assert!(
+            chittyid::error_chain(&refused).contains("refused"),
+            "the cause is a refusal: {}",
+            chittyid::error_chain(&refused)
+        );
         assert_ne!(manager.state(), ConnectionState::Connected);
 
         nft_in(&name, &["delete", "table", "inet", TABLE]);

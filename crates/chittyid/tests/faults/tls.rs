@@ -26,18 +26,6 @@ async fn minted(service: &InProcessService) -> u64 {
     stats["minted"].as_u64().expect("stats carry `minted`")
 }
 
-/// Returns the error and all its sources, joined with `: `.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 #[tokio::test]
 async fn trusted_certificate_connects_and_mints() {
     let (proxy, service, pem) = https_service().await;
@@ -63,7 +51,7 @@ async fn untrusted_certificate_is_refused_with_the_reason() {
     let Err(ConnectError::Unavailable { .. }) = &outcome else { panic!("expected Unavailable: {outcome:?}") };
     assert_ne!(resilient.connection().state(), ConnectionState::Connected);
     assert!(matches!(error.kind(), ErrorKind::Connect), "{error:?}");
-    let reason = chain(&error);
+    let reason = chittyid::error_chain(&error);
     assert!(reason.contains("certificate"), "the cause names the certificate: {reason}");
     assert_eq!(minted(&service).await, 0, "no request passed the handshake");
 

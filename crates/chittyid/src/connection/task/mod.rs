@@ -226,15 +226,3 @@ impl Driver {
         }
     }
 }
-
-/// Formats an error with its causes, separated by `: `.
-pub(super) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}

@@ -2,10 +2,11 @@
 
 use tokio::time::Instant;
 
-use super::{Driver, Link, Trigger, error_chain};
+use super::{Driver, Link, Trigger};
 use crate::connection::probe::{BoxFuture, StreamEnd};
 use crate::connection::stats::Counters;
 use crate::connection::{ConnectError, ConnectionState, EventKind, FailureReason, HealthCheckError};
+use crate::error_chain;
 use crate::wire::HealthReply;
 
 impl Driver {
