@@ -34,24 +34,23 @@ use scenarios::Scenario;
 #[derive(Debug, Parser)]
 #[command(name = "chittyid-bench")]
 struct Cli {
-    /// The scenario to run, or `all`.
-    #[arg(value_enum)]
-    scenario: Which,
+    /// The scenario to run (overhead, fail-fast, detection, recovery, herd, memory, fleet, service, bulk,
+    /// monitoring), or `all`.
+    #[arg(value_parser = parse_selection, value_name = "SCENARIO")]
+    scenario: Selection,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Which {
-    All,
-    Overhead,
-    FailFast,
-    Detection,
-    Recovery,
-    Herd,
-    Memory,
-    Fleet,
-    Service,
-    Bulk,
-    Monitoring,
+/// The scenarios to run, from the command line.
+#[derive(Debug, Clone)]
+struct Selection(Vec<Scenario>);
+
+fn parse_selection(text: &str) -> Result<Selection, String> {
+    if text.eq_ignore_ascii_case("all") {
+        return Ok(Selection(Scenario::ALL.to_vec()));
+    }
+    Scenario::from_str(text, true)
+        .map(|scenario| Selection(vec![scenario]))
+        .map_err(|_| format!("unknown scenario {text:?}: expected all, or one of the names in --help"))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -61,19 +60,7 @@ fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    let scenarios: Vec<Scenario> = match cli.scenario {
-        Which::All => Scenario::ALL.to_vec(),
-        Which::Overhead => vec![Scenario::Overhead],
-        Which::FailFast => vec![Scenario::FailFast],
-        Which::Detection => vec![Scenario::Detection],
-        Which::Recovery => vec![Scenario::Recovery],
-        Which::Herd => vec![Scenario::Herd],
-        Which::Memory => vec![Scenario::Memory],
-        Which::Fleet => vec![Scenario::Fleet],
-        Which::Service => vec![Scenario::Service],
-        Which::Bulk => vec![Scenario::Bulk],
-        Which::Monitoring => vec![Scenario::Monitoring],
-    };
+    let Selection(scenarios) = cli.scenario;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let mut table = Table::default();
     let started = std::time::Instant::now();

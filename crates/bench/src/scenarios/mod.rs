@@ -12,8 +12,8 @@ mod throughput;
 
 use crate::report::Table;
 
-/// One scenario.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One scenario; its command-line name is the variant in kebab case (`fail-fast`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Scenario {
     Overhead,
     FailFast,
