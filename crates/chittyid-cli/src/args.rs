@@ -198,7 +198,7 @@ pub(crate) struct WatchArgs {
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = humantime::parse_duration)]
     pub(crate) backoff_base: Duration,
 
-    /// Longest reconnect delay.
+    /// Maximum reconnect delay.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
     pub(crate) backoff_cap: Duration,
 

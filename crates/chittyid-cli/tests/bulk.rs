@@ -200,11 +200,11 @@ fn malformed_csv_row_is_rejected_with_its_line() {
     assert_eq!(summary["rejected"], 2);
 }
 
-/// Runs of the `--chaos` job in [`chaos_runs_mint_every_record_through_exactly_two_outages`], at the same time.
+/// Runs of the `--chaos` job in [`chaos_run_has_two_outages`], at the same time.
 const CHAOS_RUNS: usize = 5;
 
 #[test]
-fn chaos_runs_mint_every_record_through_exactly_two_outages() {
+fn chaos_run_has_two_outages() {
     std::thread::scope(|scope| {
         let runs: Vec<_> = (0..CHAOS_RUNS).map(|_| scope.spawn(chaos_run)).collect();
         for run in runs {
@@ -245,7 +245,7 @@ fn chaos_on_too_few_records_says_so() {
 }
 
 #[test]
-fn missing_input_is_a_usage_error_and_leaves_nothing_behind() {
+fn missing_input_is_usage_error() {
     let folder = tempfile::tempdir().unwrap();
     let output_path = folder.path().join("o.jsonl");
     let result = mint_file(&folder.path().join("nope.jsonl"), &output_path, &[]);
@@ -254,7 +254,7 @@ fn missing_input_is_a_usage_error_and_leaves_nothing_behind() {
 }
 
 #[test]
-fn directory_input_is_a_usage_error_and_leaves_nothing_behind() {
+fn directory_input_is_usage_error() {
     let folder = tempfile::tempdir().unwrap();
     let input = tempfile::tempdir().unwrap();
     let output_path = folder.path().join("o.jsonl");

@@ -99,7 +99,7 @@ fn rejected_token_stops_the_job() {
 }
 
 #[test]
-fn unreachable_service_stop_offers_no_resume_without_a_journal() {
+fn unreachable_stop_offers_no_resume() {
     let folder = tempfile::tempdir().unwrap();
     let input = folder.path().join("records.jsonl");
     bulk_support::write_jsonl_records(&input, RECORDS);

@@ -36,7 +36,7 @@ pub struct ServiceUrl {
     url: Url,
 }
 
-/// A base URL that cannot be used; the variant says why.
+/// A base URL that cannot be used; the variant names the reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UrlError {
@@ -45,7 +45,7 @@ pub enum UrlError {
     Invalid {
         /// The rejected text, up to 200 characters.
         input: String,
-        /// Why it does not parse.
+        /// The parse error.
         #[source]
         source: url::ParseError,
     },

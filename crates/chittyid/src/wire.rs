@@ -1,8 +1,8 @@
 //! Request and reply bodies of the ChittyID protocol's default dialect, shared by the client and the local service.
 //!
 //! Reply fields are optional wherever the hosted service may leave them out, so that decoding never fails on a
-//! reply that is merely sparse: a client checks `success` and the presence of `chittyId`, never the HTTP status alone,
-//! because the service reports failures with status 200.
+//! reply that is merely sparse. A client checks `success` and the presence of `chittyId`, never the HTTP status
+//! alone, because the service reports failures with status 200.
 
 use serde::{Deserialize, Serialize};
 
@@ -43,7 +43,7 @@ pub struct MintQuery {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MintReply {
-    /// Whether the mint succeeded. A reply with status 200 can still say `false`.
+    /// Whether the mint succeeded. A reply with status 200 can still carry `false`.
     pub success: bool,
     /// The minted ID, present on success.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,10 +57,10 @@ pub struct MintReply {
     /// When the service minted the ID (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
-    /// The name of the service that answered.
+    /// The name of the service that sent the reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
-    /// Which mint produced the ID.
+    /// The name of the mint that produced the ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minted_by: Option<String>,
     /// A short error code or message, present on failure.
@@ -99,7 +99,7 @@ pub struct BatchResult {
     /// The minted ID, present on success.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chitty_id: Option<String>,
-    /// Why this entry failed.
+    /// The reason this entry failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -116,7 +116,7 @@ pub struct BatchReply {
     /// One result per entry, in order.
     #[serde(default)]
     pub results: Vec<BatchResult>,
-    /// Why the batch failed as a whole.
+    /// The reason the batch failed as a whole.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -140,7 +140,7 @@ pub struct ValidateReply {
     /// The ID's fields, when valid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub components: Option<Components>,
-    /// Why the ID is invalid, or why the request failed.
+    /// The reason the ID is invalid, or the request failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// `true` when a fallback ID was replaced by a newly minted ID.

@@ -133,7 +133,7 @@ fn any_id() -> impl Strategy<Value = ChittyId> {
         })
 }
 
-/// The characters that may stand at a position of the layout without breaking the pattern.
+/// Returns the characters allowed at `position` of the layout by the pattern.
 fn alphabet_at(position: usize) -> &'static str {
     const DIGITS: &str = "0123456789";
     const LETTERS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";

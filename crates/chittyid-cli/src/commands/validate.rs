@@ -45,7 +45,7 @@ pub(crate) fn run_offline(ids: &[String], json: bool) -> anyhow::Result<Exit> {
 
 /// Sends each ID to the service and prints one line (or JSON object) per ID, with exit code 1 when any is invalid.
 ///
-/// Posting a fallback ID asks the service to replace it with a final one; the replacement is printed.
+/// Posting a fallback ID makes the service replace it with a final one, and the replacement is printed.
 ///
 /// # Errors
 ///

@@ -177,7 +177,7 @@ mod tests {
         let mut retries = 0;
         for _ in 0..1_000 {
             budget.record_call();
-            // Every call fails and asks for two retries.
+            // Every call fails and requests two retries.
             retries += usize::from(budget.try_retry()) + usize::from(budget.try_retry());
         }
         // 20 % of 1,000 calls plus the floor of 10.

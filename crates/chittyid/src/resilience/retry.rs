@@ -1,6 +1,6 @@
 //! Retry with backoff, a budget and one deadline across all attempts.
 //!
-//! Only failures that a second attempt can cure are retried (the error type says which through [`Retryable`]).
+//! Only failures that a second attempt can cure are retried (the error type tells the loop through [`Retryable`]).
 //! Each retry needs the [`RetryBudget`]'s consent, so a struggling service does not receive a retry storm, and no
 //! attempt starts once the call's deadline has passed. The caller gets the last underlying error unchanged.
 //! Whether a call may be retried at all (a mint only with an idempotency key) is the caller's decision.
@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::budget::RetryBudget;
 use crate::backoff::Backoff;
 
-/// What the retry loop needs to know about an error.
+/// The classification of an error that the retry loop needs.
 pub trait Retryable {
     /// Tells whether another attempt may succeed where this one failed.
     fn is_retryable(&self) -> bool;
@@ -70,7 +70,7 @@ impl RetryPolicy {
     }
 }
 
-/// How a retried call ended: its result and how many attempts it took.
+/// The result of a retried call and the number of attempts it took.
 #[derive(Debug)]
 pub struct RetryOutcome<T, E> {
     /// The value, or the error of the last attempt.

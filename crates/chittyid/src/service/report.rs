@@ -89,7 +89,7 @@ pub struct EntityTypeInfo {
 }
 
 impl ChittyIdService {
-    /// Builds the health report: asks the service's health endpoint once, then reads every layer's counters.
+    /// Builds the health report: requests the service's health endpoint once, then reads every layer's counters.
     ///
     /// A failed health request is part of the report ([`ServiceInfo::error`]), not an error.
     pub async fn health_report(&self) -> ServiceHealth {

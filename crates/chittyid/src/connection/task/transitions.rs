@@ -1,4 +1,4 @@
-//! How the task reacts to the end of a health check or of the health stream: the state machine's transitions.
+//! The state machine's transitions: the task's reactions to the end of a health check or of the health stream.
 
 use tokio::time::Instant;
 
@@ -17,8 +17,8 @@ impl Driver {
         self.health_tick.reset();
 
         self.apply_check(check.trigger, outcome.clone());
-        // Callers of `perform_health_check` hear the outcome only after the state it causes is published, so a
-        // caller that reads `state()` next sees that state.
+        // Callers of `perform_health_check` receive the outcome only after the state it causes is published, so
+        // a caller that reads `state()` next reads that state.
         for reply in check.replies {
             let _ = reply.send(outcome.clone());
         }
@@ -55,8 +55,8 @@ impl Driver {
             return self.enter_failed(FailureReason::Permanent { error });
         }
         match self.link {
-            // The state changes before waiters hear the outcome, so that `connect()` returns into the new state.
-            // A schedule that has run out moves to `Failed` and answers the waiters itself.
+            // The state changes before waiters receive the outcome, so that `connect()` returns into the new state.
+            // A schedule that has run out moves to `Failed` and replies to the waiters itself.
             Link::Connecting | Link::Connected { .. } => {
                 self.link = Link::Reconnecting { attempt: 0, next_at: None, delays: self.settings.backoff.delays() };
                 self.core.transition(ConnectionState::Reconnecting);

@@ -40,14 +40,15 @@ impl State {
     }
 }
 
-/// How a call that held a [`Permit`] ended, as far as the service's health is concerned.
+/// The result of a call that held a [`Permit`], as far as the service's health is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// The service answered well.
+    /// The service replied as expected.
     Success,
-    /// The failure says something about the service (connect error, timeout, 5xx, 429).
+    /// The failure reflects the service's health (connect error, timeout, 5xx, 429).
     Failure,
-    /// The outcome says nothing about the service (a 422 for a bad request, a cancelled call); it is not counted.
+    /// The outcome does not reflect the service's health (a 422 for a bad request, a cancelled call), so it is
+    /// not counted.
     Ignored,
 }
 
@@ -89,7 +90,7 @@ pub struct BreakerStats {
     pub failed_calls: u64,
     /// How many times the circuit opened.
     pub openings: u64,
-    /// Failure rate over the current window, 0 to 1, or 0 while the window holds fewer than the minimum calls.
+    /// Failure rate over the current window, 0 to 1, or 0 while the window contains fewer than the minimum calls.
     pub failure_rate: f64,
     /// Calls in the current window.
     pub window_calls: u32,
@@ -160,7 +161,7 @@ impl CircuitBreaker {
         Ok(CircuitBreaker { inner: Arc::new(inner) })
     }
 
-    /// Asks to make one call: a permit, or an immediate rejection that says when the next trial is due.
+    /// Requests a permit for one call. A rejection is immediate and carries the time until the next trial.
     pub fn try_acquire(&self) -> Result<Permit, Rejected> {
         let now = Instant::now();
         let mut core = self.inner.lock();
@@ -194,7 +195,7 @@ impl CircuitBreaker {
         }
     }
 
-    /// Returns the current state. An open circuit whose time is over reads as open until the next call asks.
+    /// Returns the current state. An open circuit whose time is over reads as open until the next call requests a permit.
     pub fn state(&self) -> BreakerState {
         *self.inner.state_tx.borrow()
     }
@@ -297,7 +298,7 @@ impl Inner {
                 let until = now + config.open_time(openings);
                 self.transition(&mut core, State::Open { until, openings });
             }
-            // A call admitted before the circuit opened ends while it is open: the circuit already knows.
+            // A call admitted before the circuit opened ends while it is open, so its outcome changes nothing.
             (State::Open { .. }, _) => {}
         }
     }
