@@ -59,7 +59,7 @@ impl ApiError {
 
     /// 400 for a body that is not the JSON the route expects.
     ///
-    /// The hosted service answers malformed JSON with 503. This service uses 400 on purpose: 503 invites clients to
+    /// The hosted service replies 503 to malformed JSON. This service uses 400 on purpose: 503 invites clients to
     /// retry a request that can never succeed.
     pub(crate) fn invalid_json(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "INVALID_JSON", message)
@@ -75,7 +75,7 @@ impl ApiError {
     }
 
     /// 408 for a request body that did not arrive in time. The reply closes the connection, because the rest of
-    /// the body may still arrive and cannot be told apart from a next request.
+    /// the body may still arrive and cannot be distinguished from a next request.
     pub(crate) fn body_timeout(timeout: std::time::Duration) -> ApiError {
         let message = format!("the request body did not arrive within {} ms", timeout.as_millis());
         let mut error = ApiError::new(StatusCode::REQUEST_TIMEOUT, "REQUEST_TIMEOUT", message);

@@ -25,7 +25,7 @@
 //!   `Authorization: Bearer <token>` (401 `UNAUTHORIZED` without). A token that matches none gets 403 `FORBIDDEN` on
 //!   every route, `/health` included, while `/health` without a token stays open for load balancers.
 //! - **Errors as JSON.** Unknown routes get 404 `NOT_FOUND`, wrong methods 405, bodies over the limit 413, and
-//!   malformed JSON 400 `INVALID_JSON`. The hosted service answers malformed JSON with 503; this one does not,
+//!   malformed JSON 400 `INVALID_JSON`. The hosted service replies 503 to malformed JSON; this one does not,
 //!   because 503 invites clients to retry a request that can never succeed. Rejected parameters get 200 with
 //!   `success:false`, as from the hosted service.
 //! - **Bounded resources.** Bodies over [`ServerConfig::body_limit`] get 413, and JSON nested deeper than 128

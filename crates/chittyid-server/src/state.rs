@@ -19,7 +19,7 @@ use crate::store::{MintStore, RedbStore};
 pub(crate) enum KeyClaim {
     /// The key is now in flight.
     Claimed,
-    /// Another running request holds the key.
+    /// Another running request has claimed the key.
     InUse,
     /// The limit of keys in flight is reached.
     Full,

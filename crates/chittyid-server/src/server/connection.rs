@@ -8,7 +8,7 @@
 //!
 //! # Slow clients
 //!
-//! A client that opens a connection and then sends its request slowly, or not at all, holds a socket and a task.
+//! A client that opens a connection and then sends its request slowly, or not at all, keeps a socket and a task busy.
 //! Two deadlines bound that, both set by [`ServerConfig::header_read_timeout`](crate::ServerConfig):
 //!
 //! - before the first request, this loop closes a connection that has not started one in time. hyper's own timer

@@ -46,7 +46,7 @@ pub(crate) async fn post(server: &RunningServer, path: &str, body: impl Into<req
     Reply { status, json: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
 }
 
-/// Tells whether the server still answers `/health` with 200.
+/// Tells whether the server still replies 200 to `/health`.
 pub(crate) async fn is_healthy(server: &RunningServer) -> bool {
     match client().get(url(server, "/health")).send().await {
         Ok(response) => response.status() == 200,
