@@ -24,6 +24,7 @@ pub mod connection;
 mod endpoint;
 mod error_chain;
 pub mod format;
+pub mod metrics;
 pub mod resilience;
 pub mod service;
 mod token;

@@ -252,7 +252,7 @@ fn encode(operation: Operation, url: &Url, body: &impl serde::Serialize) -> Resu
 }
 
 /// Derives the batch's idempotency key from its entries' keys, so that the same entries always send the same key.
-fn batch_key(mints: &[Mint]) -> String {
+pub(crate) fn batch_key(mints: &[Mint]) -> String {
     let mut hasher = Sha256::new();
     for mint in mints {
         // The length prefix keeps ("ab", "c") and ("a", "bc") apart.

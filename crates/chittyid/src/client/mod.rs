@@ -44,6 +44,7 @@ mod outcome;
 mod transport;
 
 pub use api::Client;
+pub(crate) use api::batch_key;
 pub use builder::{ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
 pub use error::{EntryError, Error, ErrorKind, Operation};
 pub use mint::{MAX_IDEMPOTENCY_KEY_LEN, Mint};

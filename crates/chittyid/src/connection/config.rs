@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::probe::{HttpProbe, HttpProbeInner, Probe};
 use super::{ConfigError, ConnectionManager};
+use crate::metrics::ConnectionInstruments;
 use crate::{Backoff, ServiceUrl, Token};
 
 /// Settings the manager's task reads.
@@ -15,6 +16,8 @@ pub(super) struct Settings {
     pub(super) backoff: Backoff,
     pub(super) health_stream: bool,
     pub(super) passive_check_spacing: Duration,
+    /// Where state changes and health-check durations are recorded; set by the service that owns the manager.
+    pub(super) instruments: Option<ConnectionInstruments>,
 }
 
 /// Builds a [`ConnectionManager`]; created by [`ConnectionManager::builder`].
@@ -65,6 +68,7 @@ impl ConnectionManagerBuilder {
                 backoff: Backoff::new(),
                 health_stream: true,
                 passive_check_spacing: Duration::from_secs(1),
+                instruments: None,
             },
             stream_silence_timeout: Duration::from_secs(45),
             event_capacity: 64,
@@ -138,6 +142,11 @@ impl ConnectionManagerBuilder {
     #[cfg(test)]
     pub(super) fn probe(mut self, probe: Arc<dyn Probe>) -> Self {
         self.probe = Some(probe);
+        self
+    }
+
+    pub(crate) fn instruments(mut self, instruments: ConnectionInstruments) -> Self {
+        self.settings.instruments = Some(instruments);
         self
     }
 

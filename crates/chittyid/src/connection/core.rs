@@ -8,6 +8,7 @@ use tokio::sync::{broadcast, watch};
 use super::events::{ConnectionEvent, EventKind, Listeners, call_listeners};
 use super::stats::Counters;
 use super::{ConnectionState, FailureReason};
+use crate::metrics::ConnectionInstruments;
 
 /// State, counters and event outlets of one manager.
 ///
@@ -22,10 +23,11 @@ pub(super) struct Core {
     events: OnceLock<broadcast::Sender<ConnectionEvent>>,
     event_capacity: usize,
     pub(super) listeners: Mutex<Listeners>,
+    pub(super) instruments: Option<ConnectionInstruments>,
 }
 
 impl Core {
-    pub(super) fn new(service_url: String, event_capacity: usize) -> Core {
+    pub(super) fn new(service_url: String, event_capacity: usize, instruments: Option<ConnectionInstruments>) -> Core {
         Core {
             service_url,
             state: watch::Sender::new(ConnectionState::Disconnected),
@@ -34,6 +36,7 @@ impl Core {
             events: OnceLock::new(),
             event_capacity,
             listeners: Mutex::new(Listeners::default()),
+            instruments,
         }
     }
 
@@ -65,6 +68,9 @@ impl Core {
         }
         tracing::debug!(%from, %to, service_url = %self.service_url, "connection state changed");
         self.counters.record_state(to);
+        if let Some(instruments) = &self.instruments {
+            instruments.record_transition(from, to);
+        }
         self.state.send_replace(to);
         self.emit(EventKind::StateChange { from, to });
     }

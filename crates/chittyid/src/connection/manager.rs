@@ -57,7 +57,7 @@ impl ConnectionManager {
         settings: Settings,
         event_capacity: usize,
     ) -> ConnectionManager {
-        let core = Arc::new(Core::new(service_url.to_string(), event_capacity));
+        let core = Arc::new(Core::new(service_url.to_string(), event_capacity, settings.instruments.clone()));
         let running = Mutex::new(None);
         ConnectionManager { inner: Arc::new(Inner { service_url, core, probe, settings, running }) }
     }

@@ -1,14 +1,15 @@
 //! [`ServiceBuilder`]: one place to configure the client, the connection manager and every resilience layer.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use super::ChittyIdService;
 use super::calls::Layers;
 use super::options::CallOptions;
 use crate::client::{Client, ClientBuilder, Error as ClientError};
-use crate::connection::{ConfigError, ConnectionManager};
+use crate::connection::{ConfigError, ConnectionManager, ConnectionManagerBuilder};
 use crate::endpoint::ServiceUrl;
+use crate::metrics::{Metrics, ReadingsSource};
 use crate::resilience::{
     BreakerConfig, BreakerConfigError, BudgetConfig, CacheConfig, CircuitBreaker, RetryBudget, RetryPolicy, TtlCache,
 };
@@ -27,15 +28,22 @@ pub enum BuildError {
     /// The circuit breaker's settings are invalid.
     #[error("invalid circuit breaker settings")]
     Breaker(#[source] BreakerConfigError),
+    /// The [`Metrics`] passed to [`ServiceBuilder::metrics`] already serve another service.
+    #[error("the metrics already serve another service: give each service its own `Metrics`")]
+    MetricsInUse,
 }
 
+/// A deferred adjustment of the connection manager's builder.
+type ConfigureConnection = Box<dyn FnOnce(ConnectionManagerBuilder) -> ConnectionManagerBuilder + Send>;
+
 /// Configures a [`ChittyIdService`]. Every layer starts from its documented defaults.
-#[derive(Debug)]
 pub struct ServiceBuilder {
     client: ClientBuilder,
     url: Option<ServiceUrl>,
     token: Option<Token>,
     health_check_interval: Option<Duration>,
+    connection: Option<ConfigureConnection>,
+    metrics: Option<Metrics>,
     breaker: BreakerConfig,
     retry: RetryPolicy,
     budget: BudgetConfig,
@@ -60,6 +68,8 @@ impl ServiceBuilder {
             url,
             token,
             health_check_interval: None,
+            connection: None,
+            metrics: None,
             breaker: BreakerConfig::default(),
             retry: RetryPolicy::default(),
             budget: BudgetConfig::default(),
@@ -84,6 +94,24 @@ impl ServiceBuilder {
     /// Sets the connection manager's health check interval. Default is the manager's, 30 s.
     pub fn health_check_interval(mut self, interval: Duration) -> Self {
         self.health_check_interval = Some(interval);
+        self
+    }
+
+    /// Adjusts the connection manager's settings (timeouts, backoff, health stream), after the token, the HTTP
+    /// client and [`health_check_interval`](Self::health_check_interval) are applied. Default leaves the manager's
+    /// defaults.
+    pub fn connection(
+        mut self,
+        configure: impl FnOnce(ConnectionManagerBuilder) -> ConnectionManagerBuilder + Send + 'static,
+    ) -> Self {
+        self.connection = Some(Box::new(configure));
+        self
+    }
+
+    /// Records the service's metrics in `metrics`, for an application that keeps a handle before building.
+    /// Default is a new [`Metrics`], reachable through [`ChittyIdService::metrics`].
+    pub fn metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = Some(metrics);
         self
     }
 
@@ -121,27 +149,58 @@ impl ServiceBuilder {
     ///
     /// # Errors
     ///
-    /// Returns [`BuildError`] naming the layer whose settings are invalid.
+    /// Returns [`BuildError`] naming the layer whose settings are invalid, or [`BuildError::MetricsInUse`].
     pub fn build(self) -> Result<ChittyIdService, BuildError> {
         let client = self.client.build().map_err(BuildError::Client)?;
         let url = self.url.unwrap_or_else(|| client.base_url().clone());
-        let mut manager = ConnectionManager::builder(url).client(client.http_client());
+        let metrics = self.metrics.unwrap_or_default();
+        let mut manager =
+            ConnectionManager::builder(url).client(client.http_client()).instruments(metrics.connection().clone());
         if let Some(token) = self.token {
             manager = manager.token(token);
         }
         if let Some(interval) = self.health_check_interval {
             manager = manager.health_check_interval(interval);
         }
+        if let Some(configure) = self.connection {
+            manager = configure(manager);
+        }
         let manager = manager.build().map_err(BuildError::Connection)?;
+        let breaker = CircuitBreaker::with_instruments(self.breaker, Some(metrics.breaker().clone()))
+            .map_err(BuildError::Breaker)?;
         let layers = Layers {
             client,
             manager,
-            breaker: CircuitBreaker::new(self.breaker).map_err(BuildError::Breaker)?,
+            breaker,
             budget: RetryBudget::new(self.budget),
             retry: self.retry,
             cache: TtlCache::new(self.cache),
             options: self.options,
+            metrics,
         };
-        Ok(ChittyIdService { layers: Arc::new(layers) })
+        let layers = Arc::new(layers);
+        let source: Weak<dyn ReadingsSource> = Arc::downgrade(&layers) as Weak<dyn ReadingsSource>;
+        if !layers.metrics.bind(source) {
+            return Err(BuildError::MetricsInUse);
+        }
+        Ok(ChittyIdService { layers })
+    }
+}
+
+impl std::fmt::Debug for ServiceBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceBuilder")
+            .field("client", &self.client)
+            .field("url", &self.url)
+            .field("token", &self.token)
+            .field("health_check_interval", &self.health_check_interval)
+            .field("connection", &self.connection.as_ref().map(|_| "FnOnce"))
+            .field("metrics", &self.metrics)
+            .field("breaker", &self.breaker)
+            .field("retry", &self.retry)
+            .field("budget", &self.budget)
+            .field("cache", &self.cache)
+            .field("options", &self.options)
+            .finish()
     }
 }

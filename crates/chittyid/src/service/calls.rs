@@ -5,12 +5,14 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use super::error::CallError;
 use super::options::{CallOptions, ConnectionPolicy};
 use crate::client::{Client, EntryError, Error as ClientError, ErrorKind, Mint, MintOutcome, Validation};
 use crate::connection::{ConnectError, ConnectionManager, ConnectionState, WaitError};
 use crate::format::{ChittyId, EntityType};
+use crate::metrics::{CallOperation, CallOutcome, Metrics, Readings, ReadingsSource};
 use crate::resilience::{CircuitBreaker, Outcome, RetryBudget, RetryPolicy, TtlCache, retry};
 
 /// A resilient ChittyID client: a [`Client`] behind a connection gate, a circuit breaker and safe retries, with a
@@ -35,6 +37,26 @@ pub(crate) struct Layers {
     pub(crate) retry: RetryPolicy,
     pub(crate) cache: TtlCache<Validation>,
     pub(crate) options: CallOptions,
+    pub(crate) metrics: Metrics,
+}
+
+impl ReadingsSource for Layers {
+    fn readings(&self) -> Readings {
+        Readings {
+            connection: self.manager.stats(),
+            breaker: self.breaker.stats(),
+            budget: self.budget.stats(),
+            cache: self.cache.stats(),
+        }
+    }
+}
+
+/// What a logical call is, for its span, its metrics and the retry loop.
+struct CallSpec<'a> {
+    operation: CallOperation,
+    idempotency_key: Option<&'a str>,
+    /// Whether a failed attempt may be sent again; false for requests without an idempotency key.
+    retryable: bool,
 }
 
 impl ChittyIdService {
@@ -60,6 +82,11 @@ impl ChittyIdService {
     /// Returns the circuit breaker, for its state, statistics and transitions.
     pub fn breaker(&self) -> &CircuitBreaker {
         &self.layers.breaker
+    }
+
+    /// Returns the service's metrics, for rendering as Prometheus text or reading as numbers.
+    pub fn metrics(&self) -> &Metrics {
+        &self.layers.metrics
     }
 
     /// Returns the underlying client, which has no resilience layers.
@@ -118,7 +145,8 @@ impl ChittyIdService {
     /// As [`ChittyIdService::mint_with`], except for provisional IDs.
     pub async fn mint_outcome_with(&self, mint: &Mint, options: CallOptions) -> Result<MintOutcome, CallError> {
         let client = &self.layers.client;
-        self.call(options, true, |_| client.mint_outcome(mint)).await
+        let spec = CallSpec { operation: CallOperation::Mint, idempotency_key: Some(mint.key()), retryable: true };
+        self.call(options, spec, |_| client.mint_outcome(mint)).await
     }
 
     /// Mints several IDs in one request, with one idempotency key for the batch across every attempt.
@@ -128,7 +156,9 @@ impl ChittyIdService {
     /// As [`ChittyIdService::mint_with`] for the batch as a whole; entries that fail alone are errors in the list.
     pub async fn mint_batch(&self, mints: &[Mint]) -> Result<Vec<Result<ChittyId, EntryError>>, CallError> {
         let client = &self.layers.client;
-        self.call(self.layers.options, true, |_| client.mint_batch(mints)).await
+        let key = crate::client::batch_key(mints);
+        let spec = CallSpec { operation: CallOperation::MintBatch, idempotency_key: Some(&key), retryable: true };
+        self.call(self.layers.options, spec, |_| client.mint_batch(mints)).await
     }
 
     /// Asks the service to replace a provisional fallback ID with a final one. Not retried, because the request
@@ -139,7 +169,8 @@ impl ChittyIdService {
     /// As [`ChittyIdService::mint_with`].
     pub async fn reconcile(&self, id: &ChittyId) -> Result<ChittyId, CallError> {
         let client = &self.layers.client;
-        self.call(self.layers.options, false, |_| client.reconcile(id)).await
+        let spec = CallSpec { operation: CallOperation::Reconcile, idempotency_key: None, retryable: false };
+        self.call(self.layers.options, spec, |_| client.reconcile(id)).await
     }
 
     /// Validates an ID: locally first (an ID that fails the format is invalid without a request), then remotely,
@@ -157,7 +188,8 @@ impl ChittyIdService {
             return Ok(cached);
         }
         let client = &self.layers.client;
-        let validation = self.call(self.layers.options, true, |_| client.validate(id)).await?;
+        let spec = CallSpec { operation: CallOperation::Validate, idempotency_key: None, retryable: true };
+        let validation = self.call(self.layers.options, spec, |_| client.validate(id)).await?;
         // Validating a fallback ID made the service mint a replacement, so the result must not be served from the cache.
         if validation.replaced_by.is_none() {
             self.layers.cache.insert(id.to_owned(), validation.clone());
@@ -165,31 +197,75 @@ impl ChittyIdService {
         Ok(validation)
     }
 
-    /// Runs one logical call through the gate, the breaker and, when `retryable`, the retry loop.
-    async fn call<T, F, Fut>(&self, options: CallOptions, retryable: bool, mut send: F) -> Result<T, CallError>
+    /// Runs one logical call in a `chittyid.call` span, and records it in the metrics.
+    async fn call<T, F, Fut>(&self, options: CallOptions, spec: CallSpec<'_>, send: F) -> Result<T, CallError>
+    where
+        T: CallValue,
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T, ClientError>>,
+    {
+        let span = tracing::info_span!(
+            "chittyid.call",
+            operation = spec.operation.as_str(),
+            idempotency_key = spec.idempotency_key,
+            attempts = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let operation = spec.operation;
+        let (result, attempts) = self.call_in_span(options, spec, send).instrument(span.clone()).await;
+        let outcome = match &result {
+            Ok(value) => value.outcome(),
+            Err(_) => CallOutcome::of(&result),
+        };
+        span.record("attempts", attempts);
+        span.record("outcome", outcome.as_str());
+        self.layers.metrics.record_call(operation, outcome, attempts, started.elapsed());
+        result
+    }
+
+    /// Runs one logical call through the gate, the breaker and, when the call is retryable, the retry loop.
+    /// Returns the result and the number of attempts sent.
+    async fn call_in_span<T, F, Fut>(
+        &self,
+        options: CallOptions,
+        spec: CallSpec<'_>,
+        mut send: F,
+    ) -> (Result<T, CallError>, u32)
     where
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<T, ClientError>>,
     {
         let started = Instant::now();
         let deadline = started + options.deadline;
-        self.pass_gate(options.connection, started, deadline).await?;
+        if let Err(error) = self.pass_gate(options.connection, started, deadline).await {
+            return (Err(error), 0);
+        }
 
         let layers = &self.layers;
-        let policy = if retryable { layers.retry.clone() } else { layers.retry.clone().max_attempts(1) };
+        let policy = if spec.retryable { layers.retry.clone() } else { layers.retry.clone().max_attempts(1) };
         let outcome = retry(&policy, Some(&layers.budget), Some(deadline), |attempt| {
             let permit = layers.breaker.try_acquire();
-            let request = permit.map(|permit| (permit, send(attempt)));
+            let span = tracing::info_span!("chittyid.attempt", attempt, outcome = tracing::field::Empty);
+            let request = permit.map(|permit| (permit, send(attempt).instrument(span.clone())));
             async move {
-                let (permit, request) = request.map_err(Attempt::Rejected)?;
+                let (permit, request) = match request {
+                    Ok(granted) => granted,
+                    Err(rejected) => {
+                        span.record("outcome", CallOutcome::CircuitOpen.as_str());
+                        return Err(Attempt::Rejected(rejected));
+                    }
+                };
                 let remaining = deadline.saturating_duration_since(Instant::now());
                 let result = match tokio::time::timeout(remaining, request).await {
                     Ok(result) => result,
                     Err(_) => {
+                        span.record("outcome", CallOutcome::DeadlineExceeded.as_str());
                         permit.record(Outcome::Ignored);
                         return Err(Attempt::DeadlinePassed);
                     }
                 };
+                span.record("outcome", attempt_outcome(&result).as_str());
                 permit.record(breaker_outcome(&result));
                 if let Err(error) = &result
                     && error.is_connection_level()
@@ -201,13 +277,14 @@ impl ChittyIdService {
         })
         .await;
         let attempts = outcome.attempts;
-        outcome.result.map_err(|attempt| match attempt {
+        let result = outcome.result.map_err(|attempt| match attempt {
             Attempt::Rejected(rejected) => CallError::CircuitOpen(rejected),
             Attempt::Failed(source) => CallError::Request { attempts, source },
             Attempt::DeadlinePassed => {
                 CallError::ConnectionWaitTimedOut { state: layers.manager.state(), waited: started.elapsed() }
             }
-        })
+        });
+        (result, attempts)
     }
 
     async fn pass_gate(&self, policy: ConnectionPolicy, started: Instant, deadline: Instant) -> Result<(), CallError> {
@@ -234,6 +311,34 @@ impl ChittyIdService {
             }
             Err(_) => Err(CallError::ConnectionWaitTimedOut { state: manager.state(), waited: started.elapsed() }),
         }
+    }
+}
+
+/// How a call that returned a value ended, for its metrics: a provisional mint is not a success.
+trait CallValue {
+    fn outcome(&self) -> CallOutcome {
+        CallOutcome::Success
+    }
+}
+
+impl CallValue for MintOutcome {
+    fn outcome(&self) -> CallOutcome {
+        match self {
+            MintOutcome::Final(_) => CallOutcome::Success,
+            MintOutcome::Provisional { .. } => CallOutcome::Provisional,
+        }
+    }
+}
+
+impl CallValue for ChittyId {}
+impl CallValue for Validation {}
+impl CallValue for Vec<Result<ChittyId, EntryError>> {}
+
+/// Classifies one attempt's result with the words of the call outcomes.
+fn attempt_outcome<T>(result: &Result<T, ClientError>) -> CallOutcome {
+    match result {
+        Ok(_) => CallOutcome::Success,
+        Err(error) => CallOutcome::of_request(error),
     }
 }
 

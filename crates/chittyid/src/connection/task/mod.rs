@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, Interval, MissedTickBehavior, sleep_until};
+use tracing::{Instrument, Span};
 
 mod transitions;
 
@@ -58,10 +59,25 @@ enum Trigger {
     OnDemand,
 }
 
+impl Trigger {
+    fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Attempt => "attempt",
+            Trigger::Tick => "interval",
+            Trigger::Stream => "stream",
+            Trigger::Passive => "request_failure",
+            Trigger::OnDemand => "on_demand",
+        }
+    }
+}
+
 struct Check {
     future: BoxFuture<Result<HealthReply, HealthCheckError>>,
     trigger: Trigger,
     replies: Vec<CheckReply>,
+    started: Instant,
+    /// The `chittyid.health_check` span, and the `chittyid.reconnect` span of the attempt it belongs to.
+    spans: (Span, Option<Span>),
 }
 
 enum Wake {
@@ -183,23 +199,50 @@ impl Driver {
     }
 
     fn start_check(&mut self, trigger: Trigger) {
+        self.start_check_in(trigger, None);
+    }
+
+    /// Starts a health check; `reconnect` is the span of the reconnect attempt it makes, if it makes one.
+    fn start_check_in(&mut self, trigger: Trigger, reconnect: Option<Span>) {
         tracing::trace!(?trigger, service_url = %self.core.service_url, "health check started");
+        let parent = reconnect.as_ref().and_then(Span::id);
+        let span = tracing::info_span!(
+            parent: parent,
+            "chittyid.health_check",
+            trigger = trigger.as_str(),
+            service_url = %self.core.service_url,
+            outcome = tracing::field::Empty,
+        );
         let timeout = self.settings.health_check_timeout;
         let probe = self.probe.check();
-        let future = Box::pin(async move {
-            tokio::time::timeout(timeout, probe).await.unwrap_or(Err(HealthCheckError::TimedOut { timeout }))
-        });
-        self.check = Some(Check { future, trigger, replies: Vec::new() });
+        let future =
+            Box::pin(
+                async move {
+                    tokio::time::timeout(timeout, probe).await.unwrap_or(Err(HealthCheckError::TimedOut { timeout }))
+                }
+                .instrument(span.clone()),
+            );
+        let started = Instant::now();
+        self.check = Some(Check { future, trigger, replies: Vec::new(), started, spans: (span, reconnect) });
     }
 
     fn start_attempt(&mut self) {
+        let mut reconnect = None;
         if let Link::Reconnecting { attempt, next_at, .. } = &mut self.link {
             *next_at = None;
             self.core.counters.reconnect_attempts.store(*attempt, std::sync::atomic::Ordering::Relaxed);
             super::stats::Counters::increment(&self.core.counters.total_reconnections);
             tracing::debug!(attempt = *attempt, service_url = %self.core.service_url, "reconnect attempt started");
+            let span = tracing::info_span!(
+                parent: None,
+                "chittyid.reconnect",
+                attempt = *attempt,
+                service_url = %self.core.service_url,
+                outcome = tracing::field::Empty,
+            );
+            reconnect = Some(span);
         }
-        self.start_check(Trigger::Attempt);
+        self.start_check_in(Trigger::Attempt, reconnect);
     }
 
     /// Ends the task on `disconnect` (`publish` is true) or when the last handle is gone.

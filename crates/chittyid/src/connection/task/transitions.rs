@@ -13,6 +13,14 @@ impl Driver {
     pub(super) fn on_checked(&mut self, outcome: Result<HealthReply, HealthCheckError>) {
         let Some(check) = self.check.take() else { return };
         self.core.counters.record_check(outcome.is_ok());
+        if let Some(instruments) = &self.core.instruments {
+            instruments.record_check(check.started.elapsed());
+        }
+        let outcome_label = if outcome.is_ok() { "healthy" } else { "unhealthy" };
+        check.spans.0.record("outcome", outcome_label);
+        if let Some(reconnect) = &check.spans.1 {
+            reconnect.record("outcome", outcome_label);
+        }
         self.last_check_end = Some(Instant::now());
         self.health_tick.reset();
 

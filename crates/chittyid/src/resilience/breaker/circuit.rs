@@ -9,6 +9,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 
 use super::config::{BreakerConfig, BreakerConfigError};
+use crate::metrics::BreakerInstruments;
 use crate::resilience::window::SlidingWindow;
 
 /// The public face of the breaker's state.
@@ -112,6 +113,7 @@ struct Inner {
     counters: Counters,
     state_tx: watch::Sender<BreakerState>,
     transitions: broadcast::Sender<BreakerTransition>,
+    instruments: Option<BreakerInstruments>,
 }
 
 #[derive(Debug)]
@@ -152,12 +154,21 @@ impl CircuitBreaker {
     ///
     /// Returns [`BreakerConfigError`] naming a setting out of range.
     pub fn new(config: BreakerConfig) -> Result<CircuitBreaker, BreakerConfigError> {
+        CircuitBreaker::with_instruments(config, None)
+    }
+
+    /// Builds a closed breaker that records its state changes in `instruments`.
+    pub(crate) fn with_instruments(
+        config: BreakerConfig,
+        instruments: Option<BreakerInstruments>,
+    ) -> Result<CircuitBreaker, BreakerConfigError> {
         config.validate()?;
         let window = SlidingWindow::new(config.window, 10);
         let (state_tx, _) = watch::channel(BreakerState::Closed);
         let (transitions, _) = broadcast::channel(64);
         let core = Core { state: State::Closed { consecutive_failures: 0 }, window, generation: 0 };
-        let inner = Inner { config, core: Mutex::new(core), counters: Counters::default(), state_tx, transitions };
+        let counters = Counters::default();
+        let inner = Inner { config, core: Mutex::new(core), counters, state_tx, transitions, instruments };
         Ok(CircuitBreaker { inner: Arc::new(inner) })
     }
 
@@ -251,6 +262,9 @@ impl Inner {
         core.state = next;
         core.generation += 1;
         tracing::debug!(?from, ?to, "circuit breaker changed state");
+        if let Some(instruments) = &self.instruments {
+            instruments.record_transition(from, to);
+        }
         self.state_tx.send_replace(to);
         let _ = self.transitions.send(BreakerTransition { from, to, timestamp: SystemTime::now() });
     }
