@@ -10,6 +10,8 @@
 //! - [`client`]: the HTTP client: mint, batch mint, validate, reconcile and health, with typed errors.
 //! - [`connection`]: the self-healing connection manager: health monitoring, reconnects, state and events.
 //! - [`resilience`]: circuit breaker, retry loop and budget, and validation cache, on tokio's clock.
+//! - `monitor` (cargo feature `monitor`, on by default): an HTTP endpoint with Prometheus metrics and a live
+//!   dashboard for one service.
 //! - [`Backoff`]: the seedable, jittered reconnect backoff.
 //! - [`wire`]: the request and reply bodies of the protocol, shared with the local service.
 //! - [`Token`]: the bearer token, redacted from every `Debug` output.
@@ -25,6 +27,8 @@ mod endpoint;
 mod error_chain;
 pub mod format;
 pub mod metrics;
+#[cfg(feature = "monitor")]
+pub mod monitor;
 pub mod resilience;
 pub mod service;
 mod token;
