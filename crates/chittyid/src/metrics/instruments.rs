@@ -70,6 +70,10 @@ impl CallInstruments {
             instruments.duration.clone(),
         );
         registry.register("retries", "Attempts after the first, by operation", instruments.retries.clone());
+        for operation in CallOperation::ALL {
+            instruments.calls.get_or_create(&CallLabels { operation, outcome: CallOutcome::Success });
+            instruments.retries.get_or_create(&OperationLabels { operation });
+        }
         instruments
     }
 

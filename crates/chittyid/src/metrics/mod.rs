@@ -26,7 +26,8 @@
 //! | `cache_hits_total`, `cache_misses_total` | counter | | validation cache lookups |
 //! | `cache_entries` | gauge | | entries in the validation cache |
 //!
-//! States are lower case (`connected`, `half_open`). Counters read from the layers' own statistics at render time
+//! The success series of `calls_total` and the series of `retries_total` exist from the start with value 0, so that
+//! `rate()` sees the first call; other label combinations appear when they first happen. States are lower case (`connected`, `half_open`). Counters read from the layers' own statistics at render time
 //! (health checks, reconnects, rejections, cache) start again from zero after
 //! [`ConnectionManager::reset`](crate::connection::ConnectionManager::reset); Prometheus treats that as a counter
 //! reset.
@@ -39,7 +40,7 @@
 //!
 //! let service = ServiceBuilder::new(ServiceUrl::parse("http://127.0.0.1:8080")?).build()?;
 //! let text = service.metrics().render();
-//! assert!(text.contains("# TYPE chittyid_calls counter"));
+//! assert!(text.contains(r#"chittyid_calls_total{operation="mint",outcome="success"} 0"#));
 //! assert!(text.ends_with("# EOF\n"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -75,8 +75,9 @@ pub(super) fn take(
     let mut retries = 0;
     for operation in CallOperation::ALL {
         for outcome in CallOutcome::ALL {
-            if let Some(counter) = calls.calls.get(&CallLabels { operation, outcome }) {
-                counts.push(CallCount { operation, outcome, count: counter.get() });
+            let count = calls.calls.get(&CallLabels { operation, outcome }).map_or(0, |counter| counter.get());
+            if count > 0 {
+                counts.push(CallCount { operation, outcome, count });
             }
         }
         if let Some(counter) = calls.retries.get(&OperationLabels { operation }) {
