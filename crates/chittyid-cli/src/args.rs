@@ -38,9 +38,29 @@ pub(crate) struct Cli {
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub(crate) verbose: u8,
 
+    /// Export tracing spans over OTLP/HTTP to the OpenTelemetry collector at this base URL, such as
+    /// http://127.0.0.1:4318; spans go to URL/v1/traces. Default is no export.
+    #[cfg(feature = "otel")]
+    #[arg(long, global = true, env = "OTEL_EXPORTER_OTLP_ENDPOINT", value_name = "URL")]
+    pub(crate) otlp_endpoint: Option<String>,
+
     /// The command to run.
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+impl Cli {
+    /// Returns the `--otlp-endpoint` value.
+    #[cfg(feature = "otel")]
+    pub(crate) fn otlp_endpoint(&self) -> Option<&str> {
+        self.otlp_endpoint.as_deref()
+    }
+
+    /// Returns `None`, because a build without the `otel` feature has no `--otlp-endpoint`.
+    #[cfg(not(feature = "otel"))]
+    pub(crate) fn otlp_endpoint(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// The subcommands.

@@ -34,6 +34,7 @@ fn main() -> ExitCode {
             return if error.use_stderr() { Exit::Usage } else { Exit::Success }.into();
         }
     };
+    let otlp_endpoint = cli.otlp_endpoint().map(str::to_owned);
     let config = match Config::from_cli(cli) {
         Ok(config) => config,
         Err(error) => {
@@ -41,7 +42,14 @@ fn main() -> ExitCode {
             return exit::classify(&error).into();
         }
     };
-    logging::init(&config);
+    // Declared before the runtime, so it is dropped after it, and sends the last spans once the command has ended.
+    let _logging = match logging::init(&config, otlp_endpoint.as_deref()) {
+        Ok(guard) => guard,
+        Err(error) => {
+            output::report_error(&error);
+            return Exit::Usage.into();
+        }
+    };
 
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,

@@ -57,6 +57,7 @@ mod config;
 mod error;
 mod faults;
 mod idempotency;
+mod request_span;
 mod router;
 mod routes;
 mod server;

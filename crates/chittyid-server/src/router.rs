@@ -17,6 +17,7 @@ use crate::auth::authenticate;
 use crate::error::ApiError;
 use crate::faults;
 use crate::idempotency::REPLAYED_HEADER;
+use crate::request_span::{make_request_span, record_response};
 use crate::routes::{batch, health, method_not_allowed, mint, not_found, spec, stats, stream, validate};
 use crate::state::AppState;
 
@@ -63,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .layer(cors())
         .layer(middleware::from_fn(trim_cors_without_origin))
         .layer(CatchPanicLayer::custom(panic_reply))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(make_request_span).on_response(record_response))
         .with_state(state)
 }
 

@@ -16,6 +16,8 @@
 //! - [`wire`]: the request and reply bodies of the protocol, shared with the local service.
 //! - [`Token`]: the bearer token, redacted from every `Debug` output.
 //! - [`ServiceUrl`]: the service's base URL, with plain `http://` kept to loopback.
+//! - `telemetry` (with the `otel` feature): export of the library's spans over OTLP/HTTP, and W3C trace context on
+//!   every request.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub, rust_2018_idioms)]
@@ -31,6 +33,8 @@ pub mod metrics;
 pub mod monitor;
 pub mod resilience;
 pub mod service;
+#[cfg(feature = "otel")]
+pub mod telemetry;
 mod token;
 pub mod wire;
 

@@ -88,6 +88,8 @@ impl Transport {
             request = request.header(CONTENT_TYPE, "application/json").body(body);
         }
 
+        #[cfg(feature = "otel")]
+        let request = crate::telemetry::inject_trace_context(request);
         let mut response =
             request.send().await.map_err(|error| fail(classify(&error, call.timeout)).with_source(error))?;
         let status = response.status();

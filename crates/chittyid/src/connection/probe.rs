@@ -75,6 +75,8 @@ impl Probe for HttpProbe {
 
 pub(super) fn request(inner: &HttpProbeInner, url: &url::Url) -> reqwest::RequestBuilder {
     let request = inner.client.get(url.clone());
+    #[cfg(feature = "otel")]
+    let request = crate::telemetry::inject_trace_context(request);
     match &inner.token {
         // bearer_auth marks the header as sensitive, so reqwest keeps it out of its own Debug output.
         Some(token) => request.bearer_auth(token.expose()),
