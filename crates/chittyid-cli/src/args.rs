@@ -164,6 +164,10 @@ pub(crate) struct MintArgs {
     /// Print the result as JSON on stdout: the minted ID's reply, or the bulk summary.
     #[arg(long)]
     pub(crate) json: bool,
+
+    /// Serve the dashboard and metrics while the command runs.
+    #[arg(long, value_name = "ADDR", long_help = crate::dashboard::LISTEN_HELP)]
+    pub(crate) listen: Option<String>,
 }
 
 /// A record file format named on the command line.
@@ -229,6 +233,10 @@ pub(crate) struct WatchArgs {
     /// Turn off reconnect jitter (on by default).
     #[arg(long)]
     pub(crate) no_jitter: bool,
+
+    /// Serve the dashboard and metrics while watching.
+    #[arg(long, value_name = "ADDR", long_help = crate::dashboard::LISTEN_HELP)]
+    pub(crate) listen: Option<String>,
 }
 
 /// Flags of `chittyid status`.

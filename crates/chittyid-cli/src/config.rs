@@ -36,6 +36,8 @@ pub(crate) enum CommandConfig {
         request: MintOne,
         /// Print the result as JSON.
         json: bool,
+        /// The address of the dashboard and metrics, from `--listen`.
+        listen: Option<SocketAddr>,
     },
     /// `chittyid mint --input FILE --output FILE`.
     MintBulk {
@@ -45,6 +47,8 @@ pub(crate) enum CommandConfig {
         job: BulkJob,
         /// Print the summary as JSON on stdout.
         json: bool,
+        /// The address of the dashboard and metrics, from `--listen`.
+        listen: Option<SocketAddr>,
     },
     /// `chittyid validate ID…`.
     Validate {
@@ -165,7 +169,18 @@ fn watch_settings(args: &WatchArgs) -> anyhow::Result<WatchSettings> {
         health_timeout: args.health_timeout,
         backoff,
         json: args.json,
+        listen: listen_address(args.listen.as_deref())?,
     })
+}
+
+/// Parses the value of a `--listen` flag that serves the dashboard.
+fn listen_address(text: Option<&str>) -> anyhow::Result<Option<SocketAddr>> {
+    let Some(text) = text else { return Ok(None) };
+    let addr = text
+        .trim()
+        .parse()
+        .map_err(|_| usage(format!("invalid --listen address {text:?}: expected IP:PORT such as 127.0.0.1:9464")))?;
+    Ok(Some(addr))
 }
 
 fn service_config(cli: &Cli) -> anyhow::Result<ServiceConfig> {
@@ -201,13 +216,14 @@ fn mint_config(args: &MintArgs, service: ServiceConfig) -> anyhow::Result<Comman
         (positional, flag) => positional.or(flag),
     };
 
+    let listen = listen_address(args.listen.as_deref())?;
     let (Some(input), Some(output)) = (&args.input, &args.output) else {
         let Some(entity) = entity else {
             return Err(usage("missing entity type: give ENTITY (such as person) or --input FILE --output FILE"));
         };
         let request =
             MintOne { entity, region: args.region, jurisdiction: args.jurisdiction.clone(), trust: args.trust };
-        return Ok(CommandConfig::MintOne { service, request, json: args.json });
+        return Ok(CommandConfig::MintOne { service, request, json: args.json, listen });
     };
 
     if args.region.is_some() || args.jurisdiction.is_some() || args.trust.is_some() {
@@ -241,7 +257,7 @@ fn mint_config(args: &MintArgs, service: ServiceConfig) -> anyhow::Result<Comman
         max_outage: args.max_outage,
         chaos: args.chaos,
     };
-    Ok(CommandConfig::MintBulk { service, job, json: args.json })
+    Ok(CommandConfig::MintBulk { service, job, json: args.json, listen })
 }
 
 fn parse_entity(text: &str) -> anyhow::Result<EntityType> {
@@ -312,6 +328,15 @@ mod tests {
         assert!(config(&["mint", "--input", "a", "--output", "b", "--chaos"]).is_err());
         let cli = Cli::try_parse_from(["chittyid", "--embedded", "mint", "--input", "a", "--output", "b", "--chaos"]);
         assert!(Config::from_cli(cli.unwrap()).is_ok());
+    }
+
+    #[test]
+    fn listen_address_is_checked() {
+        assert!(config(&["watch", "--listen", "localhost"]).is_err());
+        assert!(config(&["mint", "person", "--listen", "127.0.0.1"]).is_err());
+        let parsed = config(&["watch", "--listen", " 127.0.0.1:0 "]).unwrap();
+        let CommandConfig::Watch { settings, .. } = parsed.command else { panic!("expected watch") };
+        assert_eq!(settings.listen, Some(SocketAddr::from(([127, 0, 0, 1], 0))));
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod args;
 mod bulk;
 mod commands;
 mod config;
+mod dashboard;
 mod embedded;
 mod exit;
 mod logging;

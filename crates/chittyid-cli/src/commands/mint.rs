@@ -1,16 +1,19 @@
 //! `chittyid mint`: one ID to stdout, or one ID per record of an input file, with a summary of the bulk job.
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chittyid::format::ChittyId;
 use chittyid::resilience::{BreakerConfig, RetryPolicy};
-use chittyid::service::ServiceBuilder;
-use chittyid::{Client, Mint};
+use chittyid::service::{CallOptions, ServiceBuilder};
+use chittyid::{Client, Mint, ServiceUrl, Token};
 use serde_json::json;
 
 use crate::bulk::{BulkJob, Ending, Minter, Report, Summary, Tally, chaos, reader};
 use crate::config::{MintOne, ServiceConfig, Target};
+use crate::dashboard;
 use crate::embedded::Embedded;
 use crate::exit::Exit;
 use crate::output::{self, print_line};
@@ -24,6 +27,42 @@ const MAX_LISTED_REJECTS: usize = 20;
 ///
 /// Returns the client's error; a request the service rejects maps to exit code 1.
 pub(crate) async fn run_one(client: &Client, request: &MintOne, json: bool) -> anyhow::Result<Exit> {
+    let id = client.mint(&mint_request(request)).await?;
+    print_id(&id, json)
+}
+
+/// Mints one ID as [`run_one`] does, but through a service whose dashboard and metrics are served on `listen`
+/// while the command runs.
+///
+/// The service makes one attempt, as the plain client does, so `--listen` changes what can be observed and not
+/// what is sent. An unreachable service fails the call at once as not connected.
+///
+/// # Errors
+///
+/// Returns the call's error, or the error of binding `listen`.
+pub(crate) async fn run_one_served(
+    url: ServiceUrl,
+    token: Option<Token>,
+    request: &MintOne,
+    json: bool,
+    listen: SocketAddr,
+) -> anyhow::Result<Exit> {
+    let mut builder = ServiceBuilder::new(url).retry(RetryPolicy::default().max_attempts(1));
+    if let Some(token) = token {
+        builder = builder.token(token);
+    }
+    let service = builder.build()?;
+    let monitor = dashboard::start(&service, listen).await?;
+    if let Err(error) = service.connect().await {
+        tracing::info!(error = %chittyid::error_chain(&error), "connection attempt failed");
+    }
+    let result = service.mint_with(&mint_request(request), CallOptions::default().fail_fast()).await;
+    service.disconnect().await;
+    dashboard::stop(Some(monitor)).await;
+    print_id(&result?, json)
+}
+
+fn mint_request(request: &MintOne) -> Mint {
     let mut mint = Mint::new(request.entity);
     if let Some(region) = request.region {
         mint = mint.region(region);
@@ -34,7 +73,10 @@ pub(crate) async fn run_one(client: &Client, request: &MintOne, json: bool) -> a
     if let Some(trust) = request.trust {
         mint = mint.trust(trust);
     }
-    let id = client.mint(&mint).await?;
+    mint
+}
+
+fn print_id(id: &ChittyId, json: bool) -> anyhow::Result<Exit> {
     if json {
         let reply = json!({
             "chittyId": id.to_string(),
@@ -52,13 +94,19 @@ pub(crate) async fn run_one(client: &Client, request: &MintOne, json: bool) -> a
 }
 
 /// Runs a bulk job against the configured service (starting the embedded one, and its `--chaos` outages, when
-/// asked) and prints its summary: on stderr, or with `json` as a JSON object on stdout.
+/// asked) and prints its summary: on stderr, or with `json` as a JSON object on stdout. With `listen`, it serves
+/// the dashboard and metrics of the job's service meanwhile.
 ///
 /// # Errors
 ///
 /// Returns an error when the input cannot be read, the output cannot be written, or the service cannot be set
 /// up. A job stopped by the service or by Ctrl-C is reported here and returns its exit code.
-pub(crate) async fn run_bulk(service: &ServiceConfig, job: &BulkJob, json: bool) -> anyhow::Result<Exit> {
+pub(crate) async fn run_bulk(
+    service: &ServiceConfig,
+    job: &BulkJob,
+    json: bool,
+    listen: Option<SocketAddr>,
+) -> anyhow::Result<Exit> {
     // Checked before the embedded service creates its data folder, so an unusable input leaves nothing behind.
     reader::check_input(&job.input)?;
     let embedded = match &service.target {
@@ -81,6 +129,10 @@ pub(crate) async fn run_bulk(service: &ServiceConfig, job: &BulkJob, json: bool)
         builder = builder.token(token.clone());
     }
     let resilient = builder.build()?;
+    let monitor = match listen {
+        Some(addr) => Some(dashboard::start(&resilient, addr).await?),
+        None => None,
+    };
     if let Err(error) = resilient.connect().await {
         // The manager keeps retrying in the background; the workers wait for it at the connection gate.
         tracing::info!(error = %format!("{error:#}"), "first connection attempt failed");
@@ -105,6 +157,7 @@ pub(crate) async fn run_bulk(service: &ServiceConfig, job: &BulkJob, json: bool)
         () = chaos => unreachable!("the chaos schedule never ends"),
     };
     resilient.disconnect().await;
+    dashboard::stop(monitor).await;
 
     let finished = matches!(&result, Ok(Report { ending: Ending::Finished, .. }));
     if let Some(embedded) = embedded {

@@ -23,10 +23,17 @@ use crate::exit::Exit;
 pub(crate) async fn run(config: Config) -> anyhow::Result<Exit> {
     match config.command {
         CommandConfig::Serve(serve) => serve::run(serve).await,
-        CommandConfig::MintOne { service, request, json } => {
+        CommandConfig::MintOne { service, request, json, listen: None } => {
             with_client(&service, |client| async move { mint::run_one(&client, &request, json).await }).await
         }
-        CommandConfig::MintBulk { service, job, json } => mint::run_bulk(&service, &job, json).await,
+        CommandConfig::MintOne { service, request, json, listen: Some(listen) } => {
+            with_url(
+                &service,
+                |url, token| async move { mint::run_one_served(url, token, &request, json, listen).await },
+            )
+            .await
+        }
+        CommandConfig::MintBulk { service, job, json, listen } => mint::run_bulk(&service, &job, json, listen).await,
         CommandConfig::Validate { ids, remote: None, json } => validate::run_offline(&ids, json),
         CommandConfig::Validate { ids, remote: Some(service), json } => {
             with_client(&service, |client| async move { validate::run_remote(&client, &ids, json).await }).await

@@ -1,12 +1,16 @@
-//! `chittyid watch`: connect a connection manager to the service and print every event as it happens.
+//! `chittyid watch`: connect to the service and print every connection event as it happens, optionally serving a
+//! live dashboard of it.
 
+use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
 use chittyid::connection::{
     ConnectionEvent, ConnectionManager, ConnectionState, EventKind, FailureReason, HealthCheckError,
 };
+use chittyid::service::ServiceBuilder;
 use chittyid::{Backoff, ServiceUrl, Token};
 
+use crate::dashboard;
 use crate::exit::Exit;
 use crate::output::print_line;
 
@@ -24,25 +28,35 @@ pub(crate) struct WatchSettings {
     pub(crate) backoff: Backoff,
     /// Print one JSON object a line.
     pub(crate) json: bool,
+    /// The address of the dashboard and metrics, from `--listen`.
+    pub(crate) listen: Option<SocketAddr>,
 }
 
-/// Prints the manager's events until Ctrl-C or SIGTERM, then disconnects and returns success.
+/// Prints the manager's events until Ctrl-C or SIGTERM, then disconnects and returns success. With `--listen`, it
+/// serves the dashboard and metrics of the service it watches meanwhile.
 ///
 /// When the manager gives up (`FAILED`: maximum attempts reached, or the token rejected), there is nothing left to
 /// watch: it returns [`Exit::Unauthorized`] for a rejected token and [`Exit::Fatal`] otherwise.
 ///
 /// # Errors
 ///
-/// Returns an error when the manager's settings are invalid or stdout is gone.
+/// Returns an error when the manager's settings are invalid, the dashboard's address cannot be bound, or stdout is
+/// gone.
 pub(crate) async fn run(url: ServiceUrl, token: Option<Token>, settings: WatchSettings) -> anyhow::Result<Exit> {
-    let mut builder = ConnectionManager::builder(url)
+    let (timeout, backoff) = (settings.health_timeout, settings.backoff.clone());
+    let mut builder = ServiceBuilder::new(url)
         .health_check_interval(settings.health_interval)
-        .health_check_timeout(settings.health_timeout)
-        .backoff(settings.backoff);
+        .connection(move |manager| manager.health_check_timeout(timeout).backoff(backoff));
     if let Some(token) = token {
         builder = builder.token(token);
     }
-    let manager = builder.build()?;
+    let service = builder.build()?;
+    let manager = service.connection().clone();
+    // Started before the first attempt, so that the dashboard's timeline shows it.
+    let monitor = match settings.listen {
+        Some(addr) => Some(dashboard::start(&service, addr).await?),
+        None => None,
+    };
     let mut events = manager.events();
     let starting = manager.clone();
     // The first attempt's outcome arrives as events too, so its result needs no handling here.
@@ -74,6 +88,7 @@ pub(crate) async fn run(url: ServiceUrl, token: Option<Token>, settings: WatchSe
         }
     }
     manager.disconnect().await;
+    dashboard::stop(monitor).await;
     Ok(exit)
 }
 
