@@ -10,6 +10,7 @@
 //! | `POST /api/validate`, `GET /v1/validate/{id}`, `GET /api/v1/validate/{id}`, `POST /api/v2/chittyid/verify` | validate; `/api/validate` also replaces fallback IDs |
 //! | `GET /health` (`/api/health`, `/v1/health`, `/api/v1/health`), `GET /health/stream` | health, and a server-sent event stream |
 //! | `GET /api/spec`, `GET /api/stats` | the format, and the minted and replayed counts |
+//! | `GET /metrics` | Prometheus metrics in OpenMetrics text; see [`ServerMetrics`] |
 //! | `POST`/`DELETE`/`GET /admin/faults` | fault injection, only with [`ServerConfig::enable_admin`]; see [`Fault`] |
 //!
 //! # Guarantees
@@ -57,6 +58,7 @@ mod config;
 mod error;
 mod faults;
 mod idempotency;
+mod metrics;
 mod request_span;
 mod router;
 mod routes;
@@ -71,6 +73,7 @@ pub use config::{
 pub use error::ServerError;
 pub use faults::{Fault, FaultPlan};
 pub use idempotency::{MAX_KEY_LEN as MAX_IDEMPOTENCY_KEY_LEN, REPLAYED_HEADER};
+pub use metrics::{MAX_SEQUENCE_SERIES, METRICS_CONTENT_TYPE, RequestsByStatusClass, ServerMetrics, ServerSnapshot};
 pub use router::router;
 pub use routes::batch::MAX_BATCH_ENTRIES;
 pub use server::{RunningServer, Server, shutdown_signal, startup_line};

@@ -17,6 +17,7 @@ use crate::auth::authenticate;
 use crate::error::ApiError;
 use crate::faults;
 use crate::idempotency::REPLAYED_HEADER;
+use crate::metrics;
 use crate::request_span::{make_request_span, record_response};
 use crate::routes::{batch, health, method_not_allowed, mint, not_found, spec, stats, stream, validate};
 use crate::state::AppState;
@@ -49,7 +50,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/health", get(health::health))
         .route("/health/stream", get(stream::stream))
         .route("/api/spec", get(spec::spec))
-        .route("/api/stats", get(stats::stats));
+        .route("/api/stats", get(stats::stats))
+        .route("/metrics", get(metrics::serve));
     if state.admin_enabled() {
         routes = routes.route("/admin/faults", post(faults::submit).delete(faults::clear).get(faults::list));
     }
@@ -64,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .layer(cors())
         .layer(middleware::from_fn(trim_cors_without_origin))
         .layer(CatchPanicLayer::custom(panic_reply))
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::record_request))
         .layer(TraceLayer::new_for_http().make_span_with(make_request_span).on_response(record_response))
         .with_state(state)
 }

@@ -10,7 +10,8 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::TokenSet;
 use crate::config::ServerConfig;
 use crate::error::ServerError;
-use crate::faults::Faults;
+use crate::faults::{FaultPlan, Faults};
+use crate::metrics::{Conflict, ServerMetrics};
 use crate::store::writer::StoreHandle;
 use crate::store::{MintStore, RedbStore};
 
@@ -65,6 +66,7 @@ struct Inner {
     /// Cancelled when the server stops, to end health streams and held requests.
     closing: CancellationToken,
     faults: Faults,
+    metrics: ServerMetrics,
 }
 
 impl std::fmt::Debug for AppState {
@@ -114,6 +116,7 @@ impl AppState {
             in_flight: Mutex::new(HashSet::new()),
             closing: CancellationToken::new(),
             faults: Faults::default(),
+            metrics: ServerMetrics::new(),
         };
         Ok(AppState { inner: Arc::new(inner) })
     }
@@ -142,6 +145,16 @@ impl AppState {
     /// [`ServerConfig::max_keys_in_flight`], however many distinct keys clients send.
     pub fn idempotency_keys_in_flight(&self) -> usize {
         self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    /// Returns the Prometheus metrics that this state's routes update and `GET /metrics` serves.
+    pub fn metrics(&self) -> &ServerMetrics {
+        &self.inner.metrics
+    }
+
+    /// Returns the active injected faults, a pause included. The list is empty unless the admin endpoint set some.
+    pub fn active_faults(&self) -> Vec<FaultPlan> {
+        self.inner.faults.list()
     }
 
     pub(crate) fn store(&self) -> &StoreHandle {
@@ -192,6 +205,7 @@ impl AppState {
     pub(crate) fn claim_key(&self, key: &str) -> KeyClaim {
         let mut in_flight = self.inner.in_flight.lock().unwrap_or_else(PoisonError::into_inner);
         if in_flight.contains(key) {
+            self.inner.metrics.count_conflict(Conflict::InUse);
             return KeyClaim::InUse;
         }
         if in_flight.len() >= self.inner.max_keys_in_flight {

@@ -23,6 +23,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 use crate::idempotency::{self, InFlight};
+use crate::metrics::tally_render;
 use crate::state::AppState;
 use crate::store::writer::{IdempotencyClaim, MintJob, MintOutcome, MintSpec, Render};
 
@@ -55,7 +56,9 @@ pub(crate) async fn run_job(state: &AppState, payload: &Payload, specs: Vec<Mint
         }
     }
 
+    let (render, tally) = tally_render(render);
     let outcome = state.store().mint(MintJob { specs, idempotency: claim, render }).await;
+    tally.apply(&outcome, state.metrics());
 
     if matches!(outcome, Ok(MintOutcome::Minted(_))) && state.faults().take_drop_after_commit() {
         drop_connection(state, payload).await;

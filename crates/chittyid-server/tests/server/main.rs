@@ -2,6 +2,7 @@
 
 mod idempotency;
 mod lifecycle;
+mod metrics;
 mod stream;
 
 use std::net::SocketAddr;
