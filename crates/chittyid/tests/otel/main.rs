@@ -51,6 +51,9 @@ async fn request_span_continues_the_callers_trace() {
     let client = Client::builder().base_url(local.url()).token(Token::new(TOKEN)).build().unwrap();
 
     client.mint(&Mint::new(EntityType::Person)).instrument(tracing::info_span!("caller")).await.expect("a minted ID");
+    // The service's request span ends when its reply is fully written, which may be after the client has it. A
+    // graceful shutdown waits for every connection, so all request spans have ended before the export.
+    local.shutdown().await;
     drop(subscriber);
     telemetry.shutdown().expect("the last batch is exported");
 
@@ -79,6 +82,7 @@ async fn service_mint_exports_linked_spans() {
     let mint = Mint::new(EntityType::Person).idempotency_key("otel-test-key-1");
     service.mint(&mint).await.expect("a minted ID");
     drop(service);
+    local.shutdown().await;
     drop(subscriber);
     telemetry.shutdown().expect("the last batch is exported");
 
@@ -121,6 +125,7 @@ async fn health_check_parents_health_request() {
 
     service.connect().await.expect("the local service is up");
     drop(service);
+    local.shutdown().await;
     drop(subscriber);
     telemetry.shutdown().expect("the last batch is exported");
 
@@ -137,4 +142,39 @@ async fn health_check_parents_health_request() {
         health_requests.iter().any(|request| request.parent_span_id == check.span_id),
         "a GET /health request span is a child of the health check span"
     );
+}
+
+#[tokio::test]
+async fn service_continues_only_valid_traceparent() {
+    const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const PARENT_ID: &str = "00f067aa0ba902b7";
+    let receiver = Receiver::start();
+    let (telemetry, subscriber) = start_export(&receiver);
+    let local = start_service().await;
+    let http = reqwest::Client::new();
+    let send = |path: &str, traceparent: String| {
+        http.get(format!("http://{}{path}", local.addr())).header("traceparent", traceparent)
+    };
+
+    let valid = send("/api/spec", format!("00-{TRACE_ID}-{PARENT_ID}-01")).send().await.unwrap();
+    let malformed = send("/api/stats", format!("00-{TRACE_ID}-not-a-span-id-01")).send().await.unwrap();
+    assert!(valid.status().is_success());
+    assert!(malformed.status().is_success());
+    local.shutdown().await;
+    drop(subscriber);
+    telemetry.shutdown().expect("the last batch is exported");
+
+    let spans = receiver
+        .wait_for(ARRIVAL_TIMEOUT, |spans| {
+            let routes: Vec<_> = named(spans, "request").into_iter().map(route_of).collect();
+            routes.contains(&"/api/spec") && routes.contains(&"/api/stats")
+        })
+        .await;
+    let requests = named(&spans, "request");
+    let continued = requests.iter().find(|span| route_of(span) == "/api/spec").unwrap();
+    let fresh = requests.iter().find(|span| route_of(span) == "/api/stats").unwrap();
+    assert_eq!(continued.trace_id, TRACE_ID, "a valid traceparent's trace is continued");
+    assert_eq!(continued.parent_span_id, PARENT_ID, "a valid traceparent's span is the parent");
+    assert!(fresh.parent_span_id.is_empty(), "a malformed traceparent leaves the span a root");
+    assert_ne!(fresh.trace_id, TRACE_ID, "a malformed traceparent starts a new trace");
 }
