@@ -71,8 +71,8 @@ impl CallInstruments {
         );
         registry.register("retries", "Attempts after the first, by operation", instruments.retries.clone());
         for operation in CallOperation::ALL {
-            instruments.calls.get_or_create(&CallLabels { operation, outcome: CallOutcome::Success });
-            instruments.retries.get_or_create(&OperationLabels { operation });
+            drop(instruments.calls.get_or_create(&CallLabels { operation, outcome: CallOutcome::Success }));
+            drop(instruments.retries.get_or_create(&OperationLabels { operation }));
         }
         instruments
     }
