@@ -80,6 +80,13 @@ pub(crate) enum Command {
     Status(StatusArgs),
 }
 
+/// The help text of `serve --dashboard`.
+const SERVE_DASHBOARD_HELP: &str = "Serve a live page of the service's own counters (/): mint rate, idempotent \
+     replays, request rate and errors by status class, latency and active faults, with their data at /api/snapshot \
+     and /events, on ADDR, such as 127.0.0.1:9465; port 0 picks a free port. It is a listener apart from --listen. \
+     The page has no authentication, even with --token, so keep it on loopback unless every host that can reach \
+     ADDR may read it.";
+
 /// Flags of `chittyid serve`.
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
@@ -107,6 +114,10 @@ pub(crate) struct ServeArgs {
     /// Serve the admin routes (fault injection for tests). Default is off.
     #[arg(long)]
     pub(crate) enable_admin: bool,
+
+    /// Serve the service's own dashboard on a second address.
+    #[arg(long, value_name = "ADDR", long_help = SERVE_DASHBOARD_HELP)]
+    pub(crate) dashboard: Option<String>,
 }
 
 /// Flags of `chittyid mint`.

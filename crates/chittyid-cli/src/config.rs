@@ -124,6 +124,8 @@ pub(crate) struct ServeConfig {
     pub(crate) tokens: Vec<Token>,
     /// Whether to serve the admin routes.
     pub(crate) enable_admin: bool,
+    /// The address of the service's own dashboard, from `--dashboard`.
+    pub(crate) dashboard: Option<SocketAddr>,
 }
 
 impl Config {
@@ -203,7 +205,16 @@ fn serve_config(args: &ServeArgs) -> anyhow::Result<ServeConfig> {
     })?;
     let tokens: Vec<Token> =
         args.tokens.iter().map(|token| token.trim()).filter(|token| !token.is_empty()).map(Token::new).collect();
-    Ok(ServeConfig { listen, data: args.data.clone(), tokens, enable_admin: args.enable_admin })
+    let dashboard = args
+        .dashboard
+        .as_deref()
+        .map(|text| {
+            text.trim().parse().map_err(|_| {
+                usage(format!("invalid --dashboard address {text:?}: expected IP:PORT such as 127.0.0.1:9465"))
+            })
+        })
+        .transpose()?;
+    Ok(ServeConfig { listen, data: args.data.clone(), tokens, enable_admin: args.enable_admin, dashboard })
 }
 
 fn mint_config(args: &MintArgs, service: ServiceConfig) -> anyhow::Result<CommandConfig> {

@@ -185,6 +185,21 @@ impl Browser {
         panic!("the state badge did not read {expected} within {LIMIT:?}; it read {last}");
     }
 
+    /// Waits until the element with id `id` reads `expected`.
+    async fn wait_for_text(&self, id: &str, expected: &str) {
+        let script = format!("return document.getElementById('{id}').textContent");
+        let mut last = Value::Null;
+        let deadline = Instant::now() + LIMIT;
+        while Instant::now() < deadline {
+            last = self.eval(&script).await;
+            if last == expected {
+                return;
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+        panic!("#{id} did not read {expected} within {LIMIT:?}; it read {last}");
+    }
+
     /// Waits until the page does (or does not) show its stale-data banner.
     async fn wait_for_stale(&self, stale: bool) {
         let deadline = Instant::now() + LIMIT;
@@ -240,18 +255,27 @@ where
     panic!("{condition}: not reached within {LIMIT:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dashboard_follows_kill_and_stream_loss() {
-    let (chromium, chromedriver) = match browser_binaries() {
-        Ok(binaries) => binaries,
+/// Returns the browser binaries, or `None` after printing why the test is skipped.
+///
+/// # Panics
+///
+/// Panics when they are missing and `CHITTYID_REQUIRE_BROWSER_TEST=1`.
+fn browser_or_skip() -> Option<(PathBuf, PathBuf)> {
+    match browser_binaries() {
+        Ok(binaries) => Some(binaries),
         Err(reason) if std::env::var(REQUIRE_ENV).as_deref() == Ok("1") => {
             panic!("{REQUIRE_ENV}=1 but the browser test cannot run: {reason}")
         }
         Err(reason) => {
             eprintln!("skipped: {reason}; install chromium and chromium-driver to run it");
-            return;
+            None
         }
-    };
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_follows_kill_and_stream_loss() {
+    let Some((chromium, chromedriver)) = browser_or_skip() else { return };
     let data = tempfile::tempdir().unwrap();
     let mut service = ServiceProcess::start(data.path(), &[]);
     let service_url = service.url().to_string();
@@ -285,4 +309,31 @@ async fn dashboard_follows_kill_and_stream_loss() {
         let url = url.as_str().unwrap_or_default();
         assert!(url.starts_with(&origin), "the page requested {url}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_dashboard_counts_mints() {
+    let Some((chromium, chromedriver)) = browser_or_skip() else { return };
+    let data = tempfile::tempdir().unwrap();
+    let service = ServiceProcess::start(data.path(), &["--dashboard", "127.0.0.1:0"]);
+    let log = service.log();
+    let dashboard = log
+        .lines()
+        .find_map(|line| line.strip_prefix("chittyid: dashboard at "))
+        .unwrap_or_else(|| panic!("serve prints the dashboard address; log:\n{log}"))
+        .to_owned();
+    let browser = Browser::start(&chromium, &chromedriver).await;
+
+    browser.open(&dashboard).await;
+    browser.wait_for_text("minted", "0").await;
+    let reply = reqwest::Client::new()
+        .post(format!("{}/mint", service.url()))
+        .json(&json!({"entityType": "person"}))
+        .send()
+        .await
+        .expect("service reachable");
+    assert!(reply.status().is_success(), "mint failed: {}", reply.status());
+
+    browser.wait_for_text("minted", "1").await;
+    browser.wait_for_text("faults", "none").await;
 }

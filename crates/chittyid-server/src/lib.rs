@@ -13,6 +13,8 @@
 //! | `GET /metrics` | Prometheus metrics in OpenMetrics text; see [`ServerMetrics`] |
 //! | `POST`/`DELETE`/`GET /admin/faults` | fault injection, only with [`ServerConfig::enable_admin`]; see [`Fault`] |
 //!
+//! [`dashboard`] serves a live page of the service's own counters on a listener of its own.
+//!
 //! # Guarantees
 //!
 //! - **No duplicate IDs, also after a crash.** Sequence numbers are committed with fsync before the reply is sent
@@ -55,6 +57,7 @@
 
 mod auth;
 mod config;
+pub mod dashboard;
 mod error;
 mod faults;
 mod idempotency;

@@ -4,6 +4,7 @@
 //! test that started it with port 0 can read the port it got.
 
 use anyhow::Context;
+use chittyid_server::dashboard::DashboardServer;
 use chittyid_server::{Server, ServerConfig, shutdown_signal, startup_line};
 use futures_util::FutureExt;
 
@@ -27,6 +28,18 @@ pub(crate) async fn run(config: ServeConfig) -> anyhow::Result<Exit> {
     })?;
     let address = server.local_addr();
     tracing::info!("{}", line(address));
+    let dashboard = match config.dashboard {
+        Some(addr) => {
+            let dashboard = DashboardServer::bind(server.state().clone(), addr)
+                .await
+                .with_context(|| format!("failed to listen on {addr} for the dashboard"))?;
+            let local = dashboard.local_addr();
+            tracing::info!(%local, "dashboard listening");
+            eprintln!("chittyid: dashboard at http://{local}/");
+            Some(dashboard)
+        }
+        None => None,
+    };
 
     // Polling the signal future once installs its handlers. Doing so before the address is printed means that a
     // SIGTERM sent right after reading the line stops the service gracefully, instead of killing it.
@@ -39,7 +52,13 @@ pub(crate) async fn run(config: ServeConfig) -> anyhow::Result<Exit> {
             signal.await;
         }
     };
-    server.run_until(shutdown).await.context("the service failed while running")?;
+    let result = server.run_until(shutdown).await;
+    if let Some(dashboard) = dashboard
+        && let Err(error) = dashboard.shutdown().await
+    {
+        tracing::warn!(error = %chittyid::error_chain(&error), "dashboard did not stop cleanly");
+    }
+    result.context("the service failed while running")?;
     tracing::info!(%address, "service stopped");
     Ok(Exit::Success)
 }
