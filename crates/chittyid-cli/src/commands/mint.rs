@@ -133,6 +133,11 @@ pub(crate) async fn run_bulk(
         Some(addr) => Some(dashboard::start(&resilient, addr).await?),
         None => None,
     };
+    if let (Some(embedded), Some(_)) = (&embedded, listen) {
+        // The embedded service's port is ephemeral, so its own metrics can be scraped only if the port is shown.
+        let url = embedded.url().join("/metrics");
+        eprintln!("chittyid: embedded service metrics at {url} (reset when --chaos restarts it)");
+    }
     if let Err(error) = resilient.connect().await {
         // The manager keeps retrying in the background; the workers wait for it at the connection gate.
         tracing::info!(error = %format!("{error:#}"), "first connection attempt failed");
