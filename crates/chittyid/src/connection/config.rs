@@ -17,7 +17,7 @@ pub(super) struct Settings {
     pub(super) health_stream: bool,
     pub(super) passive_check_spacing: Duration,
     /// Where state changes and health-check durations are recorded; set by the service that owns the manager.
-    pub(super) instruments: Option<ConnectionInstruments>,
+    pub(super) instruments: Option<Arc<ConnectionInstruments>>,
 }
 
 /// Builds a [`ConnectionManager`]; created by [`ConnectionManager::builder`].
@@ -145,7 +145,7 @@ impl ConnectionManagerBuilder {
         self
     }
 
-    pub(crate) fn instruments(mut self, instruments: ConnectionInstruments) -> Self {
+    pub(crate) fn instruments(mut self, instruments: Arc<ConnectionInstruments>) -> Self {
         self.settings.instruments = Some(instruments);
         self
     }

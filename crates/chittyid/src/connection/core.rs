@@ -1,6 +1,6 @@
 //! The part of a manager that its handles and its task share: state, failure reason, counters and event outlets.
 
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::SystemTime;
 
 use tokio::sync::{broadcast, watch};
@@ -23,11 +23,16 @@ pub(super) struct Core {
     events: OnceLock<broadcast::Sender<ConnectionEvent>>,
     event_capacity: usize,
     pub(super) listeners: Mutex<Listeners>,
-    pub(super) instruments: Option<ConnectionInstruments>,
+    /// One pointer, so that a manager without metrics stays small.
+    pub(super) instruments: Option<Arc<ConnectionInstruments>>,
 }
 
 impl Core {
-    pub(super) fn new(service_url: String, event_capacity: usize, instruments: Option<ConnectionInstruments>) -> Core {
+    pub(super) fn new(
+        service_url: String,
+        event_capacity: usize,
+        instruments: Option<Arc<ConnectionInstruments>>,
+    ) -> Core {
         Core {
             service_url,
             state: watch::Sender::new(ConnectionState::Disconnected),

@@ -80,7 +80,7 @@ struct Inner {
     registry: Registry,
     source: Arc<SourceSlot>,
     calls: CallInstruments,
-    connection: ConnectionInstruments,
+    connection: Arc<ConnectionInstruments>,
     breaker: BreakerInstruments,
 }
 
@@ -89,7 +89,7 @@ impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("chittyid");
         let calls = CallInstruments::register(&mut registry);
-        let connection = ConnectionInstruments::register(&mut registry);
+        let connection = Arc::new(ConnectionInstruments::register(&mut registry));
         let breaker = BreakerInstruments::register(&mut registry);
         let source = Arc::new(SourceSlot::default());
         registry.register_collector(Box::new(LayersCollector::new(Arc::clone(&source))));
@@ -131,7 +131,7 @@ impl Metrics {
         self.inner.calls.record(operation, outcome, attempts, took);
     }
 
-    pub(crate) fn connection(&self) -> &ConnectionInstruments {
+    pub(crate) fn connection(&self) -> &Arc<ConnectionInstruments> {
         &self.inner.connection
     }
 

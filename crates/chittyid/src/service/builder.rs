@@ -155,7 +155,7 @@ impl ServiceBuilder {
         let url = self.url.unwrap_or_else(|| client.base_url().clone());
         let metrics = self.metrics.unwrap_or_default();
         let mut manager =
-            ConnectionManager::builder(url).client(client.http_client()).instruments(metrics.connection().clone());
+            ConnectionManager::builder(url).client(client.http_client()).instruments(Arc::clone(metrics.connection()));
         if let Some(token) = self.token {
             manager = manager.token(token);
         }
