@@ -246,7 +246,7 @@ impl ChittyIdService {
         let policy = if spec.retryable { layers.retry.clone() } else { layers.retry.clone().max_attempts(1) };
         let outcome = retry(&policy, Some(&layers.budget), Some(deadline), |attempt| {
             let permit = layers.breaker.try_acquire();
-            let span = tracing::info_span!("chittyid.attempt", attempt, outcome = tracing::field::Empty);
+            let span = tracing::debug_span!("chittyid.attempt", attempt, outcome = tracing::field::Empty);
             let request = permit.map(|permit| (permit, send(attempt).instrument(span.clone())));
             async move {
                 let (permit, request) = match request {

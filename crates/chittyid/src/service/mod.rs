@@ -7,6 +7,15 @@
 //! retry can cure, within a retry budget and one deadline. A circuit breaker fails calls fast while the service is
 //! down and lets a bounded number of trials through when it may be back. A fallback ID is never returned as final.
 //!
+//! # Tracing
+//!
+//! Each call runs in an info-level `chittyid.call` span with the fields `operation`, `idempotency_key` (mints
+//! only), `attempts` and `outcome` (a [`CallOutcome`](crate::metrics::CallOutcome) label). Each HTTP request of a
+//! call runs in a debug-level `chittyid.attempt` child span with `attempt` (from 1) and `outcome`. The connection
+//! manager's checks run in info-level `chittyid.health_check` spans (`trigger`, `outcome`), inside a
+//! `chittyid.reconnect` span (`attempt`, `outcome`) when the check is a reconnect attempt. No span records the
+//! token. Every call is also counted in [`ChittyIdService::metrics`].
+//!
 //! # Examples
 //!
 //! ```no_run
