@@ -87,7 +87,7 @@ impl CallInstruments {
     }
 }
 
-/// What a connection manager records: its state changes and how long each health check took.
+/// The instruments of a connection manager: its state changes and the duration of each health check.
 #[derive(Debug, Clone)]
 pub(crate) struct ConnectionInstruments {
     transitions: Family<TransitionLabels, Counter>,
@@ -127,7 +127,7 @@ impl ConnectionInstruments {
     }
 }
 
-/// What a circuit breaker records: its state changes.
+/// The instruments of a circuit breaker: its state changes.
 #[derive(Debug, Clone)]
 pub(crate) struct BreakerInstruments {
     transitions: Family<TransitionLabels, Counter>,

@@ -8,7 +8,7 @@ use crate::connection::ConnectionState;
 use crate::resilience::BreakerState;
 use crate::service::CallError;
 
-/// Writes a `&'static str` label value; shared by every label enum below.
+/// Writes a label value. Every label enum below uses it.
 fn write_label(encoder: &mut LabelValueEncoder<'_>, value: &str) -> Result<(), std::fmt::Error> {
     std::fmt::Write::write_str(encoder, value)
 }
@@ -48,7 +48,7 @@ impl EncodeLabelValue for CallOperation {
     }
 }
 
-/// How a call ended, in the words of the `outcome` label.
+/// The end of a call, as the `outcome` label names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CallOutcome {

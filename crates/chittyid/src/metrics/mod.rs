@@ -27,9 +27,10 @@
 //! | `cache_entries` | gauge | | entries in the validation cache |
 //!
 //! The success series of `calls_total` and the series of `retries_total` exist from the start with value 0, so that
-//! `rate()` sees the first call; other label combinations appear when they first happen. States are lower case (`connected`, `half_open`). Counters read from the layers' own statistics at render time
-//! (health checks, reconnects, rejections, cache) start again from zero after
-//! [`ConnectionManager::reset`](crate::connection::ConnectionManager::reset); Prometheus treats that as a counter
+//! `rate()` counts the first call. Other label combinations appear when they first happen. States are lower case
+//! (`connected`, `half_open`). `health_checks_total` and `reconnect_attempts_total` are read from the manager's
+//! statistics, so they start again from zero after
+//! [`ConnectionManager::reset`](crate::connection::ConnectionManager::reset), which Prometheus treats as a counter
 //! reset.
 //!
 //! # Examples
@@ -99,7 +100,8 @@ impl Metrics {
     /// Renders every metric as OpenMetrics text, ending in `# EOF`.
     pub fn render(&self) -> String {
         let mut text = String::new();
-        // Writing to a String cannot fail, and every metric here encodes without error.
+        // Writing to a String does not fail, and the registry's metrics and collector return no error of their own,
+        // so this branch is a guard.
         if let Err(error) = self.encode(&mut text) {
             tracing::debug!(%error, "metrics encoding failed");
         }

@@ -49,7 +49,7 @@ pub struct MetricsSnapshot {
 pub struct CallCount {
     /// The operation.
     pub operation: CallOperation,
-    /// How the calls ended.
+    /// The calls' outcome.
     pub outcome: CallOutcome,
     /// How many calls.
     pub count: u64,
