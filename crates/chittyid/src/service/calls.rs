@@ -51,7 +51,7 @@ impl ReadingsSource for Layers {
     }
 }
 
-/// What a logical call is, for its span, its metrics and the retry loop.
+/// The description of one logical call, for its span, its metrics and the retry loop.
 struct CallSpec<'a> {
     operation: CallOperation,
     idempotency_key: Option<&'a str>,
@@ -314,7 +314,7 @@ impl ChittyIdService {
     }
 }
 
-/// How a call that returned a value ended, for its metrics: a provisional mint is not a success.
+/// The outcome of a call that returned a value, for its metrics, because a provisional mint is not a success.
 trait CallValue {
     fn outcome(&self) -> CallOutcome {
         CallOutcome::Success
