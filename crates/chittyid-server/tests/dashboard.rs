@@ -147,3 +147,14 @@ async fn shutdown_ends_open_event_streams() {
         assert!(buffered < 5, "the stream goes on after the shutdown");
     }
 }
+
+#[tokio::test]
+async fn foreign_host_is_rejected_on_loopback() {
+    let setup = Setup::start().await;
+
+    let foreign = setup.http.get(setup.url("/api/snapshot")).header("host", "rebound.example").send().await.unwrap();
+    let local = setup.http.get(setup.url("/api/snapshot")).header("host", "localhost").send().await.unwrap();
+
+    assert_eq!(foreign.status(), StatusCode::MISDIRECTED_REQUEST);
+    assert_eq!(local.status(), StatusCode::OK);
+}

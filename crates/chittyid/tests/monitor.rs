@@ -242,6 +242,20 @@ async fn other_methods_are_rejected() {
 }
 
 #[tokio::test]
+async fn foreign_host_is_rejected_on_loopback() {
+    let setup = Setup::start().await;
+    let port = setup.server.local_addr().port();
+    for host in ["rebound.example".to_owned(), format!("rebound.example:{port}"), format!("10.0.0.1:{port}")] {
+        let reply = setup.http.get(setup.url("/api/snapshot")).header("host", &host).send().await.unwrap();
+        assert_eq!(reply.status(), StatusCode::MISDIRECTED_REQUEST, "Host: {host}");
+    }
+    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
+        let reply = setup.http.get(setup.url("/api/snapshot")).header("host", &host).send().await.unwrap();
+        assert_eq!(reply.status(), StatusCode::OK, "Host: {host}");
+    }
+}
+
+#[tokio::test]
 async fn unknown_path_is_not_found() {
     let setup = Setup::start().await;
     assert_eq!(setup.get("/admin").await.status(), StatusCode::NOT_FOUND);

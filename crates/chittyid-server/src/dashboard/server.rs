@@ -76,7 +76,8 @@ pub struct DashboardServer {
 }
 
 impl DashboardServer {
-    /// Binds `addr` (port 0 picks a free port) and serves `state`'s dashboard on the current tokio runtime.
+    /// Binds `addr` (port 0 picks a free port) and serves `state`'s dashboard on the current tokio runtime. On a
+    /// loopback address it rejects requests for other hosts, as [`chittyid::monitor::loopback_host_only`] describes.
     ///
     /// # Errors
     ///
@@ -89,7 +90,11 @@ impl DashboardServer {
         let listener = TcpListener::bind(addr).await.map_err(|source| ServerError::Bind { addr, source })?;
         let local_addr = listener.local_addr().map_err(|source| ServerError::Bind { addr, source })?;
         let closing = watch::Sender::new(false);
-        let router = dashboard_router(state, closing.subscribe());
+        let mut router = dashboard_router(state, closing.subscribe());
+        if local_addr.ip().is_loopback() {
+            // The page has no authentication, so a loopback listener answers only requests for a loopback host.
+            router = router.layer(axum::middleware::from_fn(chittyid::monitor::loopback_host_only));
+        }
         let mut stop = closing.subscribe();
         let stopped = async move {
             // An error means the sender is gone, which also means stop.

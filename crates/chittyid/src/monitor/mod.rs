@@ -16,7 +16,9 @@
 //! | `/events` | server-sent events: a full snapshot at once, another about once a second, and one at once on each connection state change |
 //!
 //! The endpoint has no authentication. Bind it to loopback (`127.0.0.1`) unless every host that can reach the
-//! address may read the service's state. No reply contains the token.
+//! address may read the service's state. No reply contains the token. On a loopback address, requests for any host
+//! other than `localhost` or a loopback IP are rejected ([`loopback_host_only`]), so that a web page from another
+//! site cannot read the endpoint through DNS rebinding.
 //!
 //! This module needs the `monitor` cargo feature, which is on by default.
 //!
@@ -38,8 +40,10 @@
 //! ```
 
 mod feed;
+mod host;
 mod server;
 mod snapshot;
 
+pub use host::loopback_host_only;
 pub use server::{Monitor, MonitorServer};
 pub use snapshot::{Snapshot, StateChange, TIMELINE_CAPACITY};

@@ -89,7 +89,8 @@ impl Monitor {
         self.serve(TcpListener::bind(addr).await?)
     }
 
-    /// Starts serving on `listener` on the current tokio runtime.
+    /// Starts serving on `listener` on the current tokio runtime. On a loopback address it adds
+    /// [`loopback_host_only`](super::loopback_host_only).
     ///
     /// # Errors
     ///
@@ -105,7 +106,10 @@ impl Monitor {
             // An error means the sender is gone, which also means stop.
             let _ = closing.wait_for(|closing| *closing).await;
         };
-        let router = self.router();
+        let mut router = self.router();
+        if local_addr.ip().is_loopback() {
+            router = router.layer(axum::middleware::from_fn(super::loopback_host_only));
+        }
         let task = tokio::spawn(async move { axum::serve(listener, router).with_graceful_shutdown(stopped).await });
         tracing::debug!(%local_addr, "monitor listening");
         Ok(MonitorServer { local_addr, monitor: self, task: Some(task) })
