@@ -76,7 +76,14 @@ fn cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AnyOrigin)
         .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("idempotency-key")])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+            // The W3C trace context, so that a browser client's trace continues into the service.
+            HeaderName::from_static("traceparent"),
+            HeaderName::from_static("tracestate"),
+        ])
         .expose_headers([header::RETRY_AFTER, HeaderName::from_static(REPLAYED_HEADER)])
         .max_age(PREFLIGHT_MAX_AGE)
 }

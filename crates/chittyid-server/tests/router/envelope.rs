@@ -72,14 +72,14 @@ async fn cors_preflight_allows_client_headers() {
         .uri("/mint")
         .header("origin", "http://app.example")
         .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "authorization,content-type,idempotency-key")
+        .header("access-control-request-headers", "authorization,content-type,idempotency-key,traceparent,tracestate")
         .body(Body::empty())
         .unwrap();
     let reply = harness.send(request).await;
     assert!(reply.status.is_success(), "{}", reply.status);
     assert_eq!(reply.headers["access-control-allow-origin"], "*");
     let allowed = reply.headers["access-control-allow-headers"].to_str().unwrap().to_ascii_lowercase();
-    for header in ["authorization", "content-type", "idempotency-key"] {
+    for header in ["authorization", "content-type", "idempotency-key", "traceparent", "tracestate"] {
         assert!(allowed.contains(header), "{header} missing from {allowed}");
     }
 }
