@@ -39,7 +39,7 @@ pub(crate) struct Cli {
     pub(crate) verbose: u8,
 
     /// Export tracing spans over OTLP/HTTP to the OpenTelemetry collector at this base URL, such as
-    /// http://127.0.0.1:4318. The spans go to URL/v1/traces. Default is no export.
+    /// http://127.0.0.1:4318. The spans go to URL/v1/traces. Default is no export, as is an empty value.
     #[cfg(feature = "otel")]
     #[arg(long, global = true, env = "OTEL_EXPORTER_OTLP_ENDPOINT", value_name = "URL")]
     pub(crate) otlp_endpoint: Option<String>,
@@ -50,10 +50,11 @@ pub(crate) struct Cli {
 }
 
 impl Cli {
-    /// Returns the `--otlp-endpoint` value.
+    /// Returns the `--otlp-endpoint` value. An empty value means no export, because OpenTelemetry treats an empty
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` as unset.
     #[cfg(feature = "otel")]
     pub(crate) fn otlp_endpoint(&self) -> Option<&str> {
-        self.otlp_endpoint.as_deref()
+        self.otlp_endpoint.as_deref().filter(|value| !value.trim().is_empty())
     }
 
     /// Returns `None`, because a build without the `otel` feature has no `--otlp-endpoint`.

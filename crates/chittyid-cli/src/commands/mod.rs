@@ -10,6 +10,7 @@ mod watch;
 pub(crate) use watch::WatchSettings;
 
 use chittyid::{Client, ServiceUrl, Token};
+use tracing::Instrument;
 
 use crate::config::{CommandConfig, Config, ServiceConfig, Target};
 use crate::embedded::Embedded;
@@ -21,6 +22,23 @@ use crate::exit::Exit;
 ///
 /// Returns the command's error; [`crate::exit::classify`] picks its exit code.
 pub(crate) async fn run(config: Config) -> anyhow::Result<Exit> {
+    // A one-shot command runs in one span, so that its requests carry a trace context even where they go through
+    // the plain client, which makes no spans of its own. Long-running and bulk commands make one trace per call.
+    let span = match &config.command {
+        CommandConfig::MintOne { .. } => Some("mint"),
+        CommandConfig::Validate { remote: Some(_), .. } => Some("validate"),
+        CommandConfig::Health { .. } => Some("health"),
+        CommandConfig::Status { .. } => Some("status"),
+        _ => None,
+    }
+    .map(|command| tracing::info_span!("chittyid.command", command));
+    match span {
+        Some(span) => run_command(config).instrument(span).await,
+        None => run_command(config).await,
+    }
+}
+
+async fn run_command(config: Config) -> anyhow::Result<Exit> {
     match config.command {
         CommandConfig::Serve(serve) => serve::run(serve).await,
         CommandConfig::MintOne { service, request, json, listen: None } => {
