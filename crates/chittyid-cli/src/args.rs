@@ -30,7 +30,8 @@ pub(crate) struct Cli {
     pub(crate) token: Option<String>,
 
     /// Start a local service inside this process, on an ephemeral loopback port with a temporary data folder, and
-    /// send every request to it. The service and its data are gone when the command ends.
+    /// send every request to it. The service and its data are gone when the command ends, except that a bulk `mint`
+    /// keeps the data in OUTPUT.embedded until the job finishes, so that an interrupted job resumes.
     #[arg(long, global = true, env = "CHITTYID_EMBEDDED")]
     pub(crate) embedded: bool,
 
