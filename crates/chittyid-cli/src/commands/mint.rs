@@ -52,7 +52,7 @@ pub(crate) async fn run_one_served(
         builder = builder.token(token);
     }
     let service = builder.build()?;
-    let monitor = dashboard::start(&service, listen).await?;
+    let monitor = dashboard::start(&service, dashboard::bind(listen).await?)?;
     if let Err(error) = service.connect().await {
         tracing::info!(error = %chittyid::error_chain(&error), "connection attempt failed");
     }
@@ -109,6 +109,10 @@ pub(crate) async fn run_bulk(
 ) -> anyhow::Result<Exit> {
     // Checked before the embedded service creates its data folder, so an unusable input leaves nothing behind.
     reader::check_input(&job.input)?;
+    let listener = match listen {
+        Some(addr) => Some(dashboard::bind(addr).await?),
+        None => None,
+    };
     let embedded = match &service.target {
         Target::Embedded => Some(Embedded::start_in(&embedded_data_path(&job.output)).await?),
         Target::Url(_) => None,
@@ -129,10 +133,7 @@ pub(crate) async fn run_bulk(
         builder = builder.token(token.clone());
     }
     let resilient = builder.build()?;
-    let monitor = match listen {
-        Some(addr) => Some(dashboard::start(&resilient, addr).await?),
-        None => None,
-    };
+    let monitor = listener.map(|listener| dashboard::start(&resilient, listener)).transpose()?;
     if let (Some(embedded), Some(_)) = (&embedded, listen) {
         // The embedded service's port is ephemeral, so its own metrics can be scraped only if the port is shown.
         let url = embedded.url().join("/metrics");

@@ -54,7 +54,7 @@ pub(crate) async fn run(url: ServiceUrl, token: Option<Token>, settings: WatchSe
     let manager = service.connection().clone();
     // Started before the first attempt, so that the dashboard's timeline shows it.
     let monitor = match settings.listen {
-        Some(addr) => Some(dashboard::start(&service, addr).await?),
+        Some(addr) => Some(dashboard::start(&service, dashboard::bind(addr).await?)?),
         None => None,
     };
     let mut events = manager.events();
