@@ -86,14 +86,14 @@ impl Collector for LayersCollector {
 
         let current = readings.connection.current_state;
         let states = CONNECTION_STATES.map(|state| (StateLabel::Connection(state), state == current));
-        encode_state_set(&mut encoder, "connection_state", "1 for the connection manager's current state", &states)?;
+        encode_state_set(&mut encoder, "connection_state", "1 for the connection manager's current state.", &states)?;
         let checks = [
             ("healthy", readings.connection.successful_health_checks),
             ("unhealthy", readings.connection.failed_health_checks),
         ];
         let mut family = encoder.encode_descriptor(
             "health_checks",
-            "Health checks by outcome, connection attempts included",
+            "Health checks by outcome, connection attempts included.",
             None,
             MetricType::Counter,
         )?;
@@ -103,43 +103,43 @@ impl Collector for LayersCollector {
         encode_counter(
             &mut encoder,
             "reconnect_attempts",
-            "Reconnect attempts started",
+            "Reconnect attempts started.",
             readings.connection.total_reconnections,
         )?;
 
         let current = readings.breaker.state;
         let states = BREAKER_STATES.map(|state| (StateLabel::Breaker(state), state == current));
-        encode_state_set(&mut encoder, "breaker_state", "1 for the circuit breaker's current state", &states)?;
+        encode_state_set(&mut encoder, "breaker_state", "1 for the circuit breaker's current state.", &states)?;
         encode_counter(
             &mut encoder,
             "breaker_rejections",
-            "Calls the circuit breaker rejected without contacting the service",
+            "Calls the circuit breaker rejected without contacting the service.",
             readings.breaker.rejected_calls,
         )?;
         encode_counter(
             &mut encoder,
             "retry_budget_rejections",
-            "Retries the retry budget refused",
+            "Retries the retry budget refused.",
             readings.budget.retries_refused,
         )?;
 
         encode_counter(
             &mut encoder,
             "cache_hits",
-            "Validation cache lookups that found a live entry",
+            "Validation cache lookups that found a live entry.",
             readings.cache.hits,
         )?;
         encode_counter(
             &mut encoder,
             "cache_misses",
-            "Validation cache lookups that found nothing or an expired entry",
+            "Validation cache lookups that found nothing or an expired entry.",
             readings.cache.misses,
         )?;
         let entries = i64::try_from(readings.cache.size).unwrap_or(i64::MAX);
         let metric = ConstGauge::new(entries);
         metric.encode(encoder.encode_descriptor(
             "cache_entries",
-            "Entries in the validation cache",
+            "Entries in the validation cache.",
             None,
             metric.metric_type(),
         )?)

@@ -198,6 +198,14 @@ fn traces_url(endpoint: &str) -> Result<Url, TelemetryError> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("the URL has a query or fragment".to_owned()));
     }
+    if url.path().trim_end_matches('/').ends_with("/v1/traces") {
+        // The exporter would post to .../v1/traces/v1/traces and get 404 on every export.
+        return Err(invalid(
+            "the URL already ends in /v1/traces: give the collector's base URL, such as \
+                            http://127.0.0.1:4318, and the exporter appends /v1/traces"
+                .to_owned(),
+        ));
+    }
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
         url.set_path(&path);
@@ -224,7 +232,16 @@ mod tests {
 
     #[test]
     fn traces_url_rejects_bad_endpoints() {
-        for endpoint in ["", "127.0.0.1:4318", "ftp://127.0.0.1/", "http://127.0.0.1:4318/?a=b", "http://h/#frag"] {
+        let endpoints = [
+            "",
+            "127.0.0.1:4318",
+            "ftp://127.0.0.1/",
+            "http://127.0.0.1:4318/?a=b",
+            "http://h/#frag",
+            "http://127.0.0.1:4318/v1/traces",
+            "http://127.0.0.1:4318/v1/traces/",
+        ];
+        for endpoint in endpoints {
             let error = traces_url(endpoint).unwrap_err();
             assert!(matches!(error, TelemetryError::InvalidEndpoint { .. }), "{endpoint}: {error:?}");
         }
