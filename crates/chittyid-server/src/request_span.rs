@@ -32,6 +32,7 @@ pub(crate) fn make_request_span<B>(request: &Request<B>) -> Span {
 /// default.
 pub(crate) fn record_response<B>(response: &Response<B>, latency: Duration, span: &Span) {
     let status = response.status().as_u16();
-    span.record("http.response.status_code", status);
+    // An i64, because tracing-opentelemetry 0.34 exports unsigned fields as strings.
+    span.record("http.response.status_code", i64::from(status));
     tracing::debug!(status, latency_ms = latency.as_millis() as u64, "finished processing request");
 }

@@ -218,7 +218,7 @@ impl ChittyIdService {
             Ok(value) => value.outcome(),
             Err(_) => CallOutcome::of(&result),
         };
-        span.record("attempts", attempts);
+        span.record("attempts", i64::from(attempts));
         span.record("outcome", outcome.as_str());
         self.layers.metrics.record_call(operation, outcome, attempts, started.elapsed());
         result
@@ -246,7 +246,9 @@ impl ChittyIdService {
         let policy = if spec.retryable { layers.retry.clone() } else { layers.retry.clone().max_attempts(1) };
         let outcome = retry(&policy, Some(&layers.budget), Some(deadline), |attempt| {
             let permit = layers.breaker.try_acquire();
-            let span = tracing::debug_span!("chittyid.attempt", attempt, outcome = tracing::field::Empty);
+            // Numbers go in as i64: tracing-opentelemetry 0.34 exports a u64 or u32 field as a string.
+            let span =
+                tracing::debug_span!("chittyid.attempt", attempt = i64::from(attempt), outcome = tracing::field::Empty);
             let request = permit.map(|permit| (permit, send(attempt).instrument(span.clone())));
             async move {
                 let (permit, request) = match request {

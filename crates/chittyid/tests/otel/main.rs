@@ -105,9 +105,9 @@ async fn service_mint_exports_linked_spans() {
 
     assert_eq!(call.attribute("operation"), Some("mint"));
     assert_eq!(call.attribute("idempotency_key"), Some("otel-test-key-1"));
-    assert_eq!(attempt.attribute("attempt"), Some("1"));
+    assert_eq!(attempt.int_attribute("attempt"), Some(1), "attempt is exported as an integer");
     assert_eq!(mint_request.attribute("http.request.method"), Some("POST"));
-    assert_eq!(mint_request.attribute("http.response.status_code"), Some("200"));
+    assert_eq!(mint_request.int_attribute("http.response.status_code"), Some(200), "status is an integer");
 
     for span in &spans {
         for (key, value) in &span.attributes {

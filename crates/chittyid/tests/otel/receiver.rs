@@ -29,11 +29,17 @@ pub struct ReceivedSpan {
     /// Empty for a root span.
     pub parent_span_id: String,
     pub attributes: Vec<(String, String)>,
+    /// The attributes sent as OTLP integers, so that a test can tell 200 from "200".
+    pub int_attributes: Vec<(String, i64)>,
 }
 
 impl ReceivedSpan {
     pub fn attribute(&self, key: &str) -> Option<&str> {
         self.attributes.iter().find(|(name, _)| name == key).map(|(_, value)| value.as_str())
+    }
+
+    pub fn int_attribute(&self, key: &str) -> Option<i64> {
+        self.int_attributes.iter().find(|(name, _)| name == key).map(|(_, value)| *value)
     }
 }
 
@@ -114,6 +120,7 @@ async fn export(State(spans): State<Arc<watch::Sender<Vec<ReceivedSpan>>>>, body
                     span_id: hex(&span.span_id),
                     parent_span_id: hex(&span.parent_span_id),
                     attributes: span.attributes.iter().map(attribute_pair).collect(),
+                    int_attributes: span.attributes.iter().filter_map(int_pair).collect(),
                 });
             }
         }
@@ -125,6 +132,13 @@ async fn export(State(spans): State<Arc<watch::Sender<Vec<ReceivedSpan>>>>, body
 
 fn attribute_pair(attribute: &KeyValue) -> (String, String) {
     (attribute.key.clone(), value_text(&attribute.value))
+}
+
+fn int_pair(attribute: &KeyValue) -> Option<(String, i64)> {
+    match attribute.value.as_ref().and_then(|value| value.value.as_ref()) {
+        Some(Value::IntValue(number)) => Some((attribute.key.clone(), *number)),
+        _ => None,
+    }
 }
 
 fn value_text(value: &Option<AnyValue>) -> String {

@@ -236,7 +236,7 @@ impl Driver {
             let span = tracing::info_span!(
                 parent: None,
                 "chittyid.reconnect",
-                attempt = *attempt,
+                attempt = i64::from(*attempt),
                 service_url = %self.core.service_url,
                 outcome = tracing::field::Empty,
             );
