@@ -37,6 +37,7 @@ mod calls;
 mod error;
 mod facade;
 mod options;
+mod pipeline;
 mod report;
 
 pub use builder::{BuildError, ServiceBuilder};
