@@ -1,18 +1,17 @@
-//! `chittyid mint`: one ID to stdout, or one ID per record of an input file, with a summary of the bulk job.
+//! `chittyid mint --input FILE --output FILE`: one ID per record of an input file, with a summary of the bulk job.
+//! Minting one ID is in `mint_one`.
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chittyid::format::ChittyId;
 use chittyid::resilience::{BreakerConfig, RetryPolicy};
-use chittyid::service::{CallOptions, ServiceBuilder};
-use chittyid::{Client, Mint, ServiceUrl, Token};
+use chittyid::service::ServiceBuilder;
 use serde_json::json;
 
 use crate::bulk::{BulkJob, Ending, Minter, Report, Summary, Tally, chaos, reader};
-use crate::config::{MintOne, ServiceConfig, Target};
+use crate::config::{ServiceConfig, Target};
 use crate::dashboard;
 use crate::embedded::Embedded;
 use crate::exit::Exit;
@@ -20,78 +19,6 @@ use crate::output::{self, print_line};
 
 /// The most rejected lines listed on stderr; the rejects file has them all.
 const MAX_LISTED_REJECTS: usize = 20;
-
-/// Mints one ID and prints it, or with `json` its fields as a JSON object.
-///
-/// # Errors
-///
-/// Returns the client's error; a request the service rejects maps to exit code 1.
-pub(crate) async fn run_one(client: &Client, request: &MintOne, json: bool) -> anyhow::Result<Exit> {
-    let id = client.mint(&mint_request(request)).await?;
-    print_id(&id, json)
-}
-
-/// Mints one ID as [`run_one`] does, but through a service whose dashboard and metrics are served on `listen`
-/// while the command runs.
-///
-/// The service makes one attempt, as the plain client does, so `--listen` changes what can be observed and not
-/// what is sent. An unreachable service fails the call at once as not connected.
-///
-/// # Errors
-///
-/// Returns the call's error, or the error of binding `listen`.
-pub(crate) async fn run_one_served(
-    url: ServiceUrl,
-    token: Option<Token>,
-    request: &MintOne,
-    json: bool,
-    listen: SocketAddr,
-) -> anyhow::Result<Exit> {
-    let mut builder = ServiceBuilder::new(url).retry(RetryPolicy::default().max_attempts(1));
-    if let Some(token) = token {
-        builder = builder.token(token);
-    }
-    let service = builder.build()?;
-    let monitor = dashboard::start(&service, dashboard::bind(listen).await?)?;
-    if let Err(error) = service.connect().await {
-        tracing::info!(error = %chittyid::error_chain(&error), "connection attempt failed");
-    }
-    let result = service.mint_with(&mint_request(request), CallOptions::default().fail_fast()).await;
-    service.disconnect().await;
-    dashboard::stop(Some(monitor)).await;
-    print_id(&result?, json)
-}
-
-fn mint_request(request: &MintOne) -> Mint {
-    let mut mint = Mint::new(request.entity);
-    if let Some(region) = request.region {
-        mint = mint.region(region);
-    }
-    if let Some(jurisdiction) = &request.jurisdiction {
-        mint = mint.jurisdiction(jurisdiction.clone());
-    }
-    if let Some(trust) = request.trust {
-        mint = mint.trust(trust);
-    }
-    mint
-}
-
-fn print_id(id: &ChittyId, json: bool) -> anyhow::Result<Exit> {
-    if json {
-        let reply = json!({
-            "chittyId": id.to_string(),
-            "entityType": id.entity_type().word(),
-            "region": id.region(),
-            "jurisdiction": id.jurisdiction(),
-            "sequence": id.sequence(),
-            "trust": id.trust(),
-        });
-        print_line(&reply.to_string())?;
-    } else {
-        print_line(&id.to_string())?;
-    }
-    Ok(Exit::Success)
-}
 
 /// Runs a bulk job against the configured service (starting the embedded one, and its `--chaos` outages, when
 /// asked) and prints its summary: on stderr, or with `json` as a JSON object on stdout. With `listen`, it serves

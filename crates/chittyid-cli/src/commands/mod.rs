@@ -2,6 +2,7 @@
 
 mod health;
 mod mint;
+mod mint_one;
 mod serve;
 mod status;
 mod validate;
@@ -42,13 +43,12 @@ async fn run_command(config: Config) -> anyhow::Result<Exit> {
     match config.command {
         CommandConfig::Serve(serve) => serve::run(serve).await,
         CommandConfig::MintOne { service, request, json, listen: None } => {
-            with_client(&service, |client| async move { mint::run_one(&client, &request, json).await }).await
+            with_client(&service, |client| async move { mint_one::run_one(&client, &request, json).await }).await
         }
         CommandConfig::MintOne { service, request, json, listen: Some(listen) } => {
-            with_url(
-                &service,
-                |url, token| async move { mint::run_one_served(url, token, &request, json, listen).await },
-            )
+            with_url(&service, |url, token| async move {
+                mint_one::run_one_served(url, token, &request, json, listen).await
+            })
             .await
         }
         CommandConfig::MintBulk { service, job, json, listen } => mint::run_bulk(&service, &job, json, listen).await,
