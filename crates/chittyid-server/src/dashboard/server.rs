@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use axum::Router;
@@ -22,8 +23,9 @@ use crate::faults::FaultPlan;
 use crate::metrics::ServerSnapshot;
 use crate::state::AppState;
 
-/// The page, one self-contained HTML file with inline CSS and JavaScript.
-const PAGE: &str = include_str!("page.html");
+/// The page, one self-contained HTML file with inline CSS and JavaScript, assembled on first use from its template
+/// and the parts it shares with the client's dashboard.
+static PAGE: LazyLock<String> = LazyLock::new(|| chittyid::monitor::live_page(include_str!("page.html")));
 
 /// Lets the page run its inline script and style and talk to its own origin, and nothing else.
 const PAGE_POLICY: &str = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
@@ -134,7 +136,7 @@ async fn page() -> Response {
         (HeaderName::from_static("content-security-policy"), PAGE_POLICY),
         (HeaderName::from_static("x-content-type-options"), "nosniff"),
     ];
-    (headers, PAGE).into_response()
+    (headers, PAGE.as_str()).into_response()
 }
 
 async fn snapshot(State(shared): State<Shared>) -> Response {

@@ -41,9 +41,11 @@
 
 mod feed;
 mod host;
+mod page;
 mod server;
 mod snapshot;
 
 pub use host::loopback_host_only;
+pub use page::live_page;
 pub use server::{Monitor, MonitorServer};
 pub use snapshot::{Snapshot, StateChange, TIMELINE_CAPACITY};

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axum::Router;
 use axum::extract::State;
@@ -19,8 +19,8 @@ use super::snapshot::{Snapshot, Timeline};
 use crate::connection::ListenerId;
 use crate::service::ChittyIdService;
 
-/// The dashboard, one self-contained HTML file with inline CSS and JavaScript.
-const DASHBOARD: &str = include_str!("dashboard.html");
+/// The dashboard, one self-contained HTML file with inline CSS and JavaScript, assembled on first use.
+static DASHBOARD: LazyLock<String> = LazyLock::new(|| super::live_page(include_str!("dashboard.html")));
 
 /// Lets the page run its inline script and style and talk to its own origin, and nothing else, so the browser
 /// itself blocks any request to another host.
@@ -176,7 +176,7 @@ async fn dashboard() -> Response {
         (HeaderName::from_static("content-security-policy"), DASHBOARD_POLICY),
         (HeaderName::from_static("x-content-type-options"), "nosniff"),
     ];
-    (headers, DASHBOARD).into_response()
+    (headers, DASHBOARD.as_str()).into_response()
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
