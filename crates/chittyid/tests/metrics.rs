@@ -1,38 +1,19 @@
 //! The service's Prometheus metrics against the real local service on loopback: the exposition parses, and each
 //! series moves when its layer acts.
 
+mod service_support;
+
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use chittyid::format::EntityType;
 use chittyid::metrics::{CallOperation, CallOutcome, Metrics};
 use chittyid::resilience::{BreakerConfig, RetryPolicy};
-use chittyid::service::{BuildError, ChittyIdService, ServiceBuilder};
-use chittyid::{Backoff, Mint, ServiceUrl};
+use chittyid::service::{BuildError, ServiceBuilder};
+use chittyid::{Mint, ServiceUrl};
 use chittyid_test_support::InProcessService;
-use serde_json::{Value, json};
-
-fn builder(url: ServiceUrl) -> ServiceBuilder {
-    let backoff = Backoff::new().base(Duration::from_millis(10)).cap(Duration::from_millis(50)).jitter(false);
-    ServiceBuilder::new(url).retry(RetryPolicy::default().backoff(backoff))
-}
-
-async fn connected(builder: ServiceBuilder) -> ChittyIdService {
-    let service = builder.build().expect("valid settings");
-    service.connect().await.expect("the local service is up");
-    service
-}
-
-async fn inject(addr: SocketAddr, plan: Value) {
-    let reply = reqwest::Client::new()
-        .post(format!("http://{addr}/admin/faults"))
-        .json(&plan)
-        .send()
-        .await
-        .expect("admin endpoint reachable");
-    assert!(reply.status().is_success(), "fault {plan} not accepted: {}", reply.status());
-}
+use serde_json::json;
+use service_support::{builder, connected};
 
 /// Parses OpenMetrics text into `name{labels}` → value, checking the shape of every line on the way.
 fn parse(text: &str) -> HashMap<String, f64> {
@@ -62,7 +43,7 @@ async fn calls_cache_and_connection_are_counted() {
     let service = connected(builder(local.url())).await;
 
     let id = service.mint(&Mint::new(EntityType::Person)).await.expect("mint succeeds");
-    inject(local.addr(), json!({"mode": "status", "status": 503, "count": 1})).await;
+    local.inject_fault(json!({"mode": "status", "status": 503, "count": 1})).await;
     service.mint(&Mint::new(EntityType::Place)).await.expect("the retry succeeds");
     service.validate(&id.to_string()).await.expect("validate succeeds");
     service.validate(&id.to_string()).await.expect("validate succeeds from the cache");
@@ -114,7 +95,7 @@ async fn open_breaker_is_reported() {
     let local = InProcessService::start_with(|config| config.enable_admin(true)).await;
     let breaker = BreakerConfig::default().consecutive_failures(1).open_duration(Duration::from_secs(60));
     let service = connected(builder(local.url()).breaker(breaker).retry(RetryPolicy::default().max_attempts(1))).await;
-    inject(local.addr(), json!({"mode": "status", "status": 503, "count": 1})).await;
+    local.inject_fault(json!({"mode": "status", "status": 503, "count": 1})).await;
 
     assert!(service.mint(&Mint::new(EntityType::Person)).await.is_err(), "the 503 fails the call");
     assert!(service.mint(&Mint::new(EntityType::Person)).await.is_err(), "the open breaker rejects the call");

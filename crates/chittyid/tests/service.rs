@@ -1,41 +1,22 @@
 //! The resilient service against the real local service on loopback, with faults injected through its admin
 //! endpoint.
 
+mod service_support;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use chittyid::format::EntityType;
 use chittyid::resilience::{BreakerConfig, BreakerState, BudgetConfig, RetryPolicy};
-use chittyid::service::{CallError, CallOptions, ChittyIdService, ServiceBuilder};
-use chittyid::{Backoff, Mint, ServiceUrl};
+use chittyid::service::{CallError, CallOptions};
+use chittyid::{Mint, ServiceUrl};
 use chittyid_server::{Server, ServerConfig};
 use chittyid_test_support::InProcessService;
 use serde_json::{Value, json};
+use service_support::{builder, connected};
 
 async fn start_service() -> InProcessService {
     InProcessService::start_with(|config| config.enable_admin(true)).await
-}
-
-fn builder(url: ServiceUrl) -> ServiceBuilder {
-    // Short, fixed backoff keeps the real waits of these tests small.
-    let backoff = Backoff::new().base(Duration::from_millis(10)).cap(Duration::from_millis(50)).jitter(false);
-    ServiceBuilder::new(url).retry(RetryPolicy::default().backoff(backoff))
-}
-
-async fn connected(builder: ServiceBuilder) -> ChittyIdService {
-    let service = builder.build().expect("valid settings");
-    service.connect().await.expect("the local service is up");
-    service
-}
-
-async fn inject(addr: SocketAddr, plan: Value) {
-    let reply = reqwest::Client::new()
-        .post(format!("http://{addr}/admin/faults"))
-        .json(&plan)
-        .send()
-        .await
-        .expect("admin endpoint reachable");
-    assert!(reply.status().is_success(), "fault {plan} not accepted: {}", reply.status());
 }
 
 async fn minted(addr: SocketAddr) -> u64 {
@@ -47,7 +28,7 @@ async fn minted(addr: SocketAddr) -> u64 {
 async fn lost_reply_mints_exactly_once() {
     let local = start_service().await;
     let service = connected(builder(local.url())).await;
-    inject(local.addr(), json!({"mode": "dropAfterCommit", "count": 1})).await;
+    local.inject_fault(json!({"mode": "dropAfterCommit", "count": 1})).await;
 
     let id = service.mint(&Mint::new(EntityType::Person)).await.expect("the retry recovers the stored reply");
 
@@ -80,7 +61,7 @@ async fn stale_pooled_connection_is_retried() {
 async fn too_many_requests_is_retried() {
     let local = start_service().await;
     let service = connected(builder(local.url())).await;
-    inject(local.addr(), json!({"mode": "status", "status": 429, "retryAfter": 1, "count": 1})).await;
+    local.inject_fault(json!({"mode": "status", "status": 429, "retryAfter": 1, "count": 1})).await;
 
     let id = service.mint(&Mint::new(EntityType::Event)).await;
 
@@ -110,13 +91,13 @@ async fn half_open_admits_only_trial_calls() {
     let breaker =
         BreakerConfig::default().consecutive_failures(1).open_duration(Duration::from_millis(100)).half_open_permits(3);
     let service = connected(builder(local.url()).breaker(breaker).retry(RetryPolicy::default().max_attempts(1))).await;
-    inject(local.addr(), json!({"mode": "status", "status": 503, "count": 1})).await;
+    local.inject_fault(json!({"mode": "status", "status": 503, "count": 1})).await;
     assert!(service.mint(&Mint::new(EntityType::Person)).await.is_err());
     assert_eq!(service.breaker().state(), BreakerState::Open);
 
     tokio::time::sleep(Duration::from_millis(150)).await;
     // Hold the trial calls at the service so that all 200 calls arrive while the trials are in flight.
-    inject(local.addr(), json!({"mode": "slowMint", "delayMs": 300})).await;
+    local.inject_fault(json!({"mode": "slowMint", "delayMs": 300})).await;
     let calls = (0..200).map(|_| {
         let service = service.clone();
         tokio::spawn(async move { service.mint_with(&Mint::new(EntityType::Person), CallOptions::default()).await })
@@ -136,7 +117,7 @@ async fn open_breaker_rejects_without_requests() {
     let local = start_service().await;
     let breaker = BreakerConfig::default().consecutive_failures(2).open_duration(Duration::from_secs(60));
     let service = connected(builder(local.url()).breaker(breaker).retry(RetryPolicy::default().max_attempts(1))).await;
-    inject(local.addr(), json!({"mode": "status", "status": 500, "count": 2})).await;
+    local.inject_fault(json!({"mode": "status", "status": 500, "count": 2})).await;
     for _ in 0..2 {
         assert!(service.mint(&Mint::new(EntityType::Person)).await.is_err());
     }
@@ -158,7 +139,7 @@ async fn retry_budget_caps_extra_load() {
     let breaker = BreakerConfig::default().consecutive_failures(0).minimum_calls(u32::MAX);
     let budget = BudgetConfig::default().ratio(0.2).min_per_second(0);
     let service = connected(builder(local.url()).breaker(breaker).retry_budget(budget)).await;
-    inject(local.addr(), json!({"mode": "status", "status": 503})).await;
+    local.inject_fault(json!({"mode": "status", "status": 503})).await;
 
     let mut requests = 0;
     for _ in 0..100 {

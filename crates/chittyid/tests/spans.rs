@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -69,17 +68,6 @@ impl Capture {
     }
 }
 
-async fn inject(addr: SocketAddr, plan: serde_json::Value) {
-    let reply = reqwest::Client::new()
-        .post(format!("http://{addr}/admin/faults"))
-        .bearer_auth(TOKEN)
-        .json(&plan)
-        .send()
-        .await
-        .expect("admin endpoint reachable");
-    assert!(reply.status().is_success(), "fault {plan} not accepted: {}", reply.status());
-}
-
 #[tokio::test]
 async fn call_and_attempt_spans_carry_their_fields() {
     let capture = Capture::default();
@@ -92,7 +80,7 @@ async fn call_and_attempt_spans_carry_their_fields() {
         .build()
         .expect("valid settings");
     service.connect().await.expect("the local service is up");
-    inject(local.addr(), json!({"mode": "status", "status": 503, "count": 1})).await;
+    local.inject_fault(json!({"mode": "status", "status": 503, "count": 1})).await;
 
     let mint = Mint::new(EntityType::Person).idempotency_key("span-key-1");
     service.mint(&mint).await.expect("the retry succeeds");

@@ -6,7 +6,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 
-use chittyid::ServiceUrl;
+use chittyid::{ServiceUrl, Token};
 use chittyid_server::{RunningServer, Server, ServerConfig};
 use tempfile::TempDir;
 
@@ -29,6 +29,8 @@ use tempfile::TempDir;
 pub struct InProcessService {
     server: RunningServer,
     address: SocketAddr,
+    /// The first configured token, sent with admin requests.
+    token: Option<Token>,
     // Declared after the server, so the database is closed before its folder is removed.
     data: TempDir,
 }
@@ -51,11 +53,12 @@ impl InProcessService {
     pub async fn start_with(configure: impl FnOnce(ServerConfig) -> ServerConfig) -> InProcessService {
         let data = tempfile::Builder::new().prefix("chittyid-test-").tempdir().expect("a temporary data folder");
         let config = configure(ServerConfig::new(data.path()));
+        let token = config.tokens.first().cloned();
         let listen = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
         let server =
             Server::bind(config, listen).await.unwrap_or_else(|error| panic!("service did not start: {error}"));
         let address = server.local_addr();
-        InProcessService { server: server.spawn(), address, data }
+        InProcessService { server: server.spawn(), address, token, data }
     }
 
     /// Returns the base URL, `http://127.0.0.1:PORT`.
@@ -66,6 +69,21 @@ impl InProcessService {
     /// Returns the address the service listens on.
     pub fn addr(&self) -> SocketAddr {
         self.address
+    }
+
+    /// Activates a fault with `POST /admin/faults`, sending the service's first token if it has one.
+    ///
+    /// # Panics
+    ///
+    /// Panics when the service was started without
+    /// [`enable_admin`](chittyid_server::ServerConfig::enable_admin), or rejects the plan.
+    pub async fn inject_fault(&self, plan: serde_json::Value) {
+        let mut request = reqwest::Client::new().post(format!("http://{}/admin/faults", self.address)).json(&plan);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token.expose());
+        }
+        let reply = request.send().await.unwrap_or_else(|error| panic!("admin endpoint unreachable: {error}"));
+        assert!(reply.status().is_success(), "fault {plan} not accepted: {}", reply.status());
     }
 
     /// Returns the data folder.
