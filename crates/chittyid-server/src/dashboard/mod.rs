@@ -2,7 +2,7 @@
 //! status class, latency and active faults, served on a listener of its own.
 //!
 //! The client's dashboard (`chittyid::monitor`) shows the service as one application observes it. This one shows
-//! what the service itself does, which tells a slow client apart from a slow service. It is a separate listener,
+//! what the service itself does, so that an operator can tell a slow client from a slow service. It is a separate listener,
 //! so it never shares the service's address, authentication or fault injection.
 //!
 //! Routes, all `GET` (any other method gets `405 Method Not Allowed`): `/` (the page), `/api/snapshot` (one

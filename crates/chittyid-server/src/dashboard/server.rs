@@ -94,7 +94,7 @@ impl DashboardServer {
         let closing = watch::Sender::new(false);
         let mut router = dashboard_router(state, closing.subscribe());
         if local_addr.ip().is_loopback() {
-            // The page has no authentication, so a loopback listener answers only requests for a loopback host.
+            // The page has no authentication, so a loopback listener serves only requests for a loopback host.
             router = router.layer(axum::middleware::from_fn(chittyid::monitor::loopback_host_only));
         }
         let mut stop = closing.subscribe();

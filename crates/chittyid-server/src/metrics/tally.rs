@@ -2,7 +2,7 @@
 //!
 //! The writer thread hands a job's results only to the job's render closure, and renders before it commits. So
 //! [`tally_render`] wraps that closure to copy out what the metrics need, and the route applies the copy with
-//! [`MintTally::apply`] once the outcome says the job's transaction committed. A group whose commit failed is never
+//! [`MintTally::apply`] once the outcome shows that the job's transaction committed. A group whose commit failed is never
 //! counted.
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -13,7 +13,7 @@ use super::{Conflict, ServerMetrics};
 use crate::store::SequenceKey;
 use crate::store::writer::{MintOutcome, MintRefusal, MintResult, Render, WriteError};
 
-/// What one mint job issued, filled in by the writer thread and read by the route afterwards.
+/// The IDs one mint job issued, filled in by the writer thread and read by the route afterwards.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct MintTally {
     issued: Arc<Mutex<Issued>>,

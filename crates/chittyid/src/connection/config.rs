@@ -16,7 +16,8 @@ pub(super) struct Settings {
     pub(super) backoff: Backoff,
     pub(super) health_stream: bool,
     pub(super) passive_check_spacing: Duration,
-    /// Where state changes and health-check durations are recorded; set by the service that owns the manager.
+    /// The instruments that record state changes and health-check durations, set by the service that owns the
+    /// manager.
     pub(super) instruments: Option<Arc<ConnectionInstruments>>,
 }
 

@@ -1,10 +1,10 @@
 //! An HTTP endpoint for watching one [`ChittyIdService`](crate::service::ChittyIdService): Prometheus metrics, a live
 //! dashboard, and the snapshots behind it as JSON and server-sent events.
 //!
-//! Metrics kept inside the process are of no use to an operator during an outage. [`Monitor`] serves them on an address the
-//! application chooses, beside a self-contained web page that shows the connection state, a timeline of state
-//! changes, health-check success rate and latency, call and error rates, and the circuit breaker, updated live with
-//! no reload. The page loads nothing from the internet and needs no build step.
+//! Metrics kept inside the process are of no use to an operator during an outage. [`Monitor`] serves them on an
+//! address the application chooses, beside a self-contained web page. The page shows the connection state, a
+//! timeline of state changes, health-check success rate and latency, call and error rates, and the circuit
+//! breaker, updated live with no reload. It loads nothing from the internet and needs no build step.
 //!
 //! Routes, all `GET` (any other method gets `405 Method Not Allowed`):
 //!
